@@ -1,0 +1,32 @@
+#include "kernel/syscalls/Table.h"
+
+namespace lx {
+
+SyscallTable::SyscallTable() {
+  register_file_io(*this);
+  register_file_info(*this);
+  register_ioctl(*this);
+  register_memory(*this);
+  register_process(*this);
+  register_signal(*this);
+  register_system(*this);
+}
+
+const SyscallTable& SyscallTable::instance() {
+  static const SyscallTable table;
+  return table;
+}
+
+void SyscallTable::add(int nr, const char* name, Support s, SyscallHandler h,
+                       std::initializer_list<Arg> args, const char* note, bool returns_ptr) {
+  auto& e = entries_.at(static_cast<size_t>(nr));
+  e.name = name;
+  e.support = s;
+  e.handler = h;
+  e.note = note;
+  e.returns_ptr = returns_ptr;
+  size_t i = 0;
+  for (Arg a : args) e.args.at(i++) = a;
+}
+
+}  // namespace lx

@@ -1,0 +1,69 @@
+// The syscall table: one entry per x86-64 syscall number, recording its
+// name, how completely we implement it, its handler and how --trace prints
+// its arguments. Families register their entries from their own files.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+
+#include "kernel/base/Result.h"
+
+namespace lx {
+
+class Task;
+
+using SyscallArgs = std::array<uint64_t, 6>;
+using SyscallHandler = Result<long> (*)(Task&, const SyscallArgs&);
+
+enum class Support : uint8_t {
+  Unimplemented,  // returns ENOSYS, logged once
+  Stub,           // accepted but does nothing useful (documented in `note`)
+  Partial,        // works for common uses; `note` says what is missing
+  Full,           // man-page semantics including errors
+};
+
+// How --trace renders an argument (strace style).
+enum class Arg : uint8_t {
+  None, Int, UInt, Hex, Ptr, Size, Fd, DirFd, Path, InBuf /*len in next arg*/, OutBuf /*len = result*/,
+  OpenFlags, Mode, AtFlags, Whence, AccessMode, Prot, MapFlags, Signal, Str,
+};
+
+struct SyscallEntry {
+  const char* name = nullptr;
+  Support support = Support::Unimplemented;
+  SyscallHandler handler = nullptr;
+  const char* note = nullptr;
+  std::array<Arg, 6> args{};
+  bool returns_ptr = false;  // print the result in hex (mmap, brk)
+};
+
+constexpr int kMaxSyscall = 512;
+
+class SyscallTable {
+ public:
+  static const SyscallTable& instance();
+
+  const SyscallEntry* find(uint64_t nr) const {
+    return nr < entries_.size() && entries_[nr].handler ? &entries_[nr] : nullptr;
+  }
+  const SyscallEntry& entry(uint64_t nr) const { return entries_[nr]; }
+  void add(int nr, const char* name, Support s, SyscallHandler h, std::initializer_list<Arg> args,
+           const char* note = nullptr, bool returns_ptr = false);
+  const std::array<SyscallEntry, kMaxSyscall>& entries() const { return entries_; }
+
+ private:
+  SyscallTable();
+  std::array<SyscallEntry, kMaxSyscall> entries_{};
+};
+
+// One per family file (kernel/syscalls/<family>.cpp).
+void register_file_io(SyscallTable&);   // read/write/open/close/lseek/...
+void register_file_info(SyscallTable&); // stat family, getdents64, readlink, access, getcwd, chdir
+void register_ioctl(SyscallTable&);
+void register_memory(SyscallTable&);    // brk, mmap, munmap, mprotect
+void register_process(SyscallTable&);   // exit, getpid..., arch_prctl, set_tid_address, rlimits
+void register_signal(SyscallTable&);    // rt_sigaction, rt_sigprocmask
+void register_system(SyscallTable&);    // uname, sysinfo, clock_gettime, getrandom
+
+}  // namespace lx

@@ -1,0 +1,35 @@
+// Per-process file descriptor table: fd -> (open file description, FD_CLOEXEC).
+#pragma once
+
+#include <vector>
+
+#include "kernel/base/Result.h"
+#include "kernel/vfs/OpenFile.h"
+
+namespace lx {
+
+class FdTable {
+ public:
+  static constexpr int kDefaultMaxFds = 1024;  // RLIMIT_NOFILE soft default
+
+  Result<OpenFileRef> get(int fd) const;
+  // Lowest free fd >= min_fd; EMFILE when the limit is reached.
+  Result<int> install(OpenFileRef file, bool cloexec, int min_fd = 0);
+  // dup2 semantics: replaces whatever was at fd.
+  Result<void> install_at(int fd, OpenFileRef file, bool cloexec);
+  Result<void> close(int fd);
+  Result<bool> cloexec(int fd) const;
+  Result<void> set_cloexec(int fd, bool on);
+  int max_fds() const { return max_fds_; }
+  void set_max_fds(int n) { max_fds_ = n; }
+
+ private:
+  struct Slot {
+    OpenFileRef file;
+    bool cloexec = false;
+  };
+  std::vector<Slot> slots_;
+  int max_fds_ = kDefaultMaxFds;
+};
+
+}  // namespace lx

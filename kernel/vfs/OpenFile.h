@@ -1,0 +1,51 @@
+// An open file description (struct file): shared by every fd dup'ed from it,
+// owns the file offset and status flags. Concrete kinds: host-backed files
+// (hostfs), terminals, later pipes and sockets.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "kernel/abi/Linux.h"
+#include "kernel/base/Result.h"
+
+namespace lx {
+
+class Task;
+
+class OpenFile {
+ public:
+  virtual ~OpenFile() = default;
+
+  virtual Result<uint64_t> read(std::span<uint8_t> buf) { (void)buf; return err(EINVAL); }
+  virtual Result<uint64_t> write(std::span<const uint8_t> buf) { (void)buf; return err(EINVAL); }
+  virtual Result<uint64_t> pread(std::span<uint8_t> buf, int64_t off) { (void)buf; (void)off; return err(ESPIPE); }
+  virtual Result<uint64_t> pwrite(std::span<const uint8_t> buf, int64_t off) { (void)buf; (void)off; return err(ESPIPE); }
+  virtual Result<int64_t> seek(int64_t off, int whence) { (void)off; (void)whence; return err(ESPIPE); }
+  virtual Result<abi::Stat> stat() = 0;
+  // Fills buf with linux_dirent64 records; 0 at end of directory.
+  virtual Result<uint64_t> getdents64(std::span<uint8_t> buf) { (void)buf; return err(ENOTDIR); }
+  virtual Result<long> ioctl(Task& task, unsigned cmd, uint64_t arg) { (void)task; (void)cmd; (void)arg; return err(ENOTTY); }
+
+  virtual bool is_directory() const { return false; }
+  // The guest path this description was opened with (for *at() relative
+  // lookups and /proc later); empty for anonymous files.
+  const std::string& guest_path() const { return guest_path_; }
+  void set_guest_path(std::string p) { guest_path_ = std::move(p); }
+
+  // O_ACCMODE | O_APPEND | O_NONBLOCK | ... as the guest passed them.
+  int status_flags() const { return status_flags_; }
+  void set_status_flags(int f) { status_flags_ = f; }
+  bool readable() const { return (status_flags_ & 3) != 1; }   // not O_WRONLY (O_PATH handled by owner)
+  bool writable() const { return (status_flags_ & 3) != 0; }
+
+ private:
+  std::string guest_path_;
+  int status_flags_ = 0;
+};
+
+using OpenFileRef = std::shared_ptr<OpenFile>;
+
+}  // namespace lx

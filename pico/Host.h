@@ -1,0 +1,99 @@
+// The pico interface: everything the Linux personality (kernel/) needs from
+// the host. A pico process is an empty address space plus threads that run
+// guest code until the next event. Nothing here knows about Linux syscalls'
+// meaning; backends only transport registers, memory and events.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel/base/Result.h"
+
+namespace pico {
+
+using lx::Result;
+
+// x86-64 user register file, as the kernel sees a guest thread.
+struct Registers {
+  uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+  uint64_t rax, rcx, rdx, rsi, rdi, rip, rflags, rsp;
+  uint64_t fs_base, gs_base;
+};
+
+enum class EventKind {
+  Syscall,    // guest executed `syscall`; number in Event::syscall_nr, args in regs
+  Fault,      // guest code faulted: signo/si_code/fault_addr describe it
+  Interrupt,  // Thread::interrupt() was called (or a host signal arrived)
+  Exited,     // the host side of the process is gone (killed, crashed)
+};
+
+struct Event {
+  EventKind kind = EventKind::Exited;
+  uint64_t syscall_nr = 0;
+  int signo = 0;
+  int si_code = 0;
+  uint64_t fault_addr = 0;
+  int wait_status = 0;  // for Exited: host wait status of the process
+};
+
+enum Prot : int { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
+
+struct Range {
+  uint64_t start = 0;
+  uint64_t end = 0;  // exclusive
+  bool contains(uint64_t a) const { return a >= start && a < end; }
+  bool overlaps(uint64_t s, uint64_t e) const { return s < end && start < e; }
+};
+
+class Thread {
+ public:
+  virtual ~Thread() = default;
+  // Resume guest code with regs() and return at the next event. While it
+  // runs, regs() must not be touched; after it returns they describe the
+  // thread at the event.
+  virtual Event run() = 0;
+  virtual Registers& regs() = 0;
+  // Thread-safe: makes a concurrent run() return EventKind::Interrupt soon.
+  virtual void interrupt() = 0;
+
+  // Address-space operations, carried out by this (stopped) thread on behalf
+  // of its whole process. Addresses are always fixed: the kernel owns layout.
+  virtual Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) = 0;
+  virtual Result<void> unmap(uint64_t addr, uint64_t len) = 0;
+  virtual Result<void> protect(uint64_t addr, uint64_t len, int prot) = 0;
+};
+
+class Process {
+ public:
+  virtual ~Process() = default;
+  // The thread that exists from creation, stopped, ready for run().
+  virtual Thread& main_thread() = 0;
+
+  // Copy between provider memory and guest memory. A partial copy is EFAULT.
+  virtual Result<void> read_memory(uint64_t addr, void* dst, size_t len) = 0;
+  virtual Result<void> write_memory(uint64_t addr, const void* src, size_t len) = 0;
+  // Reads up to len bytes, stopping early at the first inaccessible byte;
+  // returns how many were read (for NUL-terminated strings near a boundary).
+  virtual size_t read_memory_partial(uint64_t addr, void* dst, size_t len) = 0;
+
+  // Ranges the guest may never map or touch (the backend's own code, data,
+  // stacks). The kernel keeps guest mappings out of them.
+  virtual const std::vector<Range>& reserved() const = 0;
+  // Address of a vDSO image usable by the guest (0 if none is offered).
+  virtual uint64_t vdso_base() const = 0;
+
+  // Tear the host side down now; threads' run() return Exited.
+  virtual void kill() = 0;
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  virtual Result<std::unique_ptr<Process>> create_process() = 0;
+  virtual std::string name() const = 0;
+};
+
+}  // namespace pico
