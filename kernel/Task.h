@@ -51,8 +51,10 @@ class ThreadGroup {
   std::array<SigAction, 64> sigactions{};
   std::string exe_path;  // guest path of the running image
 
+  // exit/exit_group handlers set these and return; the kernel's run loop
+  // sees `exiting` after the handler and tears the group down.
   bool exiting = false;
-  int exit_status = 0;  // wait status once exiting
+  int exit_status = 0;  // wait status once exiting: (code & 0xff) << 8, or the signal number
 
  private:
   Kernel& kernel_;
