@@ -33,6 +33,7 @@ enum class EventKind {
 struct Event {
   EventKind kind = EventKind::Exited;
   uint64_t syscall_nr = 0;
+  bool foreign_abi = false;  // Syscall via int 0x80 or x32: not the x86-64 ABI
   int signo = 0;
   int si_code = 0;
   uint64_t fault_addr = 0;

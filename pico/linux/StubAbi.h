@@ -1,0 +1,93 @@
+/* The contract between the provider and the stub that lives in every guest
+ * host process. Shared by C (the freestanding stub) and C++ (the provider).
+ *
+ * Address-space layout of a guest host process:
+ *   [kArenaBase, kArenaBase + kArenaSize)  reserved for the stub: its image,
+ *   the control block (a memfd the provider maps too) and one alternate
+ *   signal stack per thread. The guest can never map there, so "instruction
+ *   pointer inside the arena" identifies the stub's own syscalls.
+ * Everything else belongs to the guest, laid out by the kernel.
+ *
+ * The control block is writable by guest code (same address space): the
+ * provider treats everything it reads from it as untrusted input. */
+#ifndef LX_PICO_LINUX_STUB_ABI_H
+#define LX_PICO_LINUX_STUB_ABI_H
+
+#include <stdint.h>
+
+#define LX_ARENA_BASE 0x7fe000000000ULL
+#define LX_ARENA_SIZE 0x000100000000ULL /* 4 GiB: IP check compares the high 32 bits */
+#define LX_ARENA_HI32 0x7fe0U
+#define LX_STUB_LINK_ADDR LX_ARENA_BASE /* -Ttext-segment of the stub */
+#define LX_CTL_ADDR (LX_ARENA_BASE + 0x10000000ULL)
+#define LX_ALTSTACK_BASE (LX_ARENA_BASE + 0x20000000ULL)
+#define LX_ALTSTACK_SIZE 0x10000ULL /* 64 KiB per thread, incl. a guard page */
+#define LX_MAX_THREADS 1024
+#define LX_CTL_FD 3      /* the control memfd, inherited across exec */
+#define LX_KICK_SIGNAL 63 /* provider -> stub: "stop and report" (Thread::interrupt) */
+#define LX_MAX_BPF 64
+
+#define LX_STUB_MAGIC 0x6c78737475620001ULL /* "lxstub" v1 */
+
+/* Mailbox.event values (stub -> provider) */
+enum {
+  LX_EV_READY = 1,   /* thread initialized, waiting for commands */
+  LX_EV_SYSCALL = 2, /* guest syscall trapped; nr/arch valid */
+  LX_EV_FAULT = 3,   /* guest fault; signo/code/addr valid */
+  LX_EV_KICK = 4,    /* interrupted by LX_KICK_SIGNAL */
+  LX_EV_RESULT = 5,  /* a LX_CMD_HOST_SYSCALL finished; ret valid */
+};
+
+/* Mailbox.cmd values (provider -> stub) */
+enum {
+  LX_CMD_RESUME = 1,       /* load regs and continue the guest */
+  LX_CMD_HOST_SYSCALL = 2, /* run host syscall arg[0] with args arg[1..6] */
+};
+
+/* Register file: same order as pico::Registers. */
+struct lx_regs {
+  uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+  uint64_t rax, rcx, rdx, rsi, rdi, rip, rflags, rsp;
+  uint64_t fs_base, gs_base;
+};
+
+/* One per guest thread; 4 KiB aligned. The two sequence words live on
+ * separate cache lines so the spinning sides don't false-share. */
+struct lx_mailbox {
+  volatile uint32_t to_stub; /* provider increments after posting a command */
+  volatile uint32_t stub_waiting;
+  uint32_t pad0[14];
+  volatile uint32_t to_provider; /* stub increments after posting an event */
+  volatile uint32_t provider_waiting;
+  uint32_t pad1[14];
+  /* event (stub -> provider) */
+  uint32_t event;
+  uint32_t arch; /* AUDIT_ARCH_* of a trapped syscall */
+  int32_t signo;
+  int32_t code;
+  uint64_t nr;
+  uint64_t addr;
+  int64_t ret;
+  uint64_t host_tid;
+  /* command (provider -> stub) */
+  uint32_t cmd;
+  uint32_t pad2;
+  uint64_t arg[7];
+  /* guest registers: valid at every event, applied on LX_CMD_RESUME */
+  struct lx_regs regs;
+  uint64_t applied_fs, applied_gs; /* what the stub last loaded */
+};
+
+struct lx_ctl_header {
+  uint64_t magic;
+  uint64_t vdso_base; /* the host vDSO in this process (AT_SYSINFO_EHDR) */
+  uint32_t spin_iterations; /* stub-side spin before futex sleep */
+  uint32_t bpf_len;
+  uint64_t bpf[LX_MAX_BPF]; /* struct sock_filter entries, 8 bytes each */
+};
+
+#define LX_CTL_HEADER_SIZE 4096ULL
+#define LX_MAILBOX_STRIDE 4096ULL
+#define LX_CTL_SIZE (LX_CTL_HEADER_SIZE + LX_MAX_THREADS * LX_MAILBOX_STRIDE)
+
+#endif

@@ -1,0 +1,259 @@
+/* The stub: the only code of ours inside a guest's host process.
+ *
+ * It is started by exec (so the process holds nothing of the provider),
+ * maps the control block, installs its signal handlers and the seccomp
+ * filter, and from then on runs only inside signal handlers: a trapped guest
+ * syscall (SIGSYS), a guest fault or a provider kick stops the guest, the
+ * handler copies the registers into the thread's mailbox, waits for the
+ * provider's commands, and returns into the guest through rt_sigreturn with
+ * whatever registers the provider left.
+ *
+ * Freestanding: no libc, no TLS, no stack protector. A thread finds its
+ * mailbox from its alternate signal stack address. */
+#include "pico/linux/StubAbi.h"
+
+typedef unsigned long ulong;
+
+#define NR_mmap 9
+#define NR_mprotect 10
+#define NR_rt_sigaction 13
+#define NR_rt_sigprocmask 14
+#define NR_rt_sigreturn 15
+#define NR_getpid 39
+#define NR_exit_group 231
+#define NR_close 3
+#define NR_sigaltstack 131
+#define NR_prctl 157
+#define NR_arch_prctl 158
+#define NR_setsid 112
+#define NR_futex 202
+#define NR_seccomp 317
+
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGILL 4
+#define SIGSEGV 11
+#define SIGSYS 31
+
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+#define sys0(n) sys6(n, 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) sys6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+static __attribute__((noreturn)) void die(int code) {
+  for (;;) sys1(NR_exit_group, code);
+}
+
+/* Kernel x86-64 signal structures (uapi layouts). */
+struct k_siginfo {
+  int signo, err, code, pad;
+  union {
+    struct { ulong call_addr; int syscall; unsigned arch; } sys;
+    struct { ulong addr; } fault;
+    char raw[112];
+  } u;
+};
+struct k_sigcontext {
+  ulong r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+  unsigned short cs, gs, fs, ss;
+  ulong err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+struct k_stack { ulong sp; int flags; int pad; ulong size; };
+struct k_ucontext {
+  ulong flags;
+  ulong link;
+  struct k_stack stack;
+  struct k_sigcontext mc;
+  ulong sigmask;
+};
+struct k_sigaction { ulong handler, flags, restorer, mask; };
+
+extern void lx_restore_rt(void) __attribute__((visibility("hidden")));
+__asm__(".text\n.globl lx_restore_rt\nlx_restore_rt:\n mov $15, %eax\n syscall\n hlt\n");
+
+__asm__(".text\n.globl _start\n_start:\n xor %ebp, %ebp\n mov %rsp, %rdi\n and $-16, %rsp\n"
+        " call stub_main\n hlt\n");
+
+static struct lx_ctl_header* const hdr = (struct lx_ctl_header*)LX_CTL_ADDR;
+
+static struct lx_mailbox* mailbox(ulong idx) {
+  return (struct lx_mailbox*)(LX_CTL_ADDR + LX_CTL_HEADER_SIZE + idx * LX_MAILBOX_STRIDE);
+}
+
+/* Handlers run on the thread's alternate stack, which identifies the thread. */
+static struct lx_mailbox* current_mailbox(void) {
+  ulong sp = (ulong)__builtin_frame_address(0);
+  return mailbox((sp - LX_ALTSTACK_BASE) / LX_ALTSTACK_SIZE);
+}
+
+static void post_to_provider(struct lx_mailbox* mb) {
+  __atomic_add_fetch(&mb->to_provider, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&mb->provider_waiting, __ATOMIC_SEQ_CST))
+    sys6(NR_futex, (long)&mb->to_provider, 1 /*FUTEX_WAKE*/, 1, 0, 0, 0);
+}
+
+/* Spin first: waking a sleeping thread on the other CPU costs tens of
+ * microseconds on small VMs, far more than the provider usually needs. */
+static void wait_for_command(struct lx_mailbox* mb) {
+  uint32_t seen = mb->pad2;
+  uint32_t spins = hdr->spin_iterations;
+  for (uint32_t i = 0; i < spins; ++i) {
+    if (__atomic_load_n(&mb->to_stub, __ATOMIC_ACQUIRE) != seen) goto got;
+    __builtin_ia32_pause();
+  }
+  __atomic_store_n(&mb->stub_waiting, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&mb->to_stub, __ATOMIC_SEQ_CST) == seen)
+    sys6(NR_futex, (long)&mb->to_stub, 0 /*FUTEX_WAIT*/, seen, 0, 0, 0);
+  __atomic_store_n(&mb->stub_waiting, 0, __ATOMIC_RELAXED);
+got:
+  mb->pad2 = __atomic_load_n(&mb->to_stub, __ATOMIC_ACQUIRE);
+}
+
+/* Runs provider commands until told to resume the guest. */
+static void serve(struct lx_mailbox* mb) {
+  for (;;) {
+    wait_for_command(mb);
+    if (mb->cmd == LX_CMD_RESUME) return;
+    if (mb->cmd == LX_CMD_HOST_SYSCALL)
+      mb->ret = sys6((long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2], (long)mb->arg[3],
+                     (long)mb->arg[4], (long)mb->arg[5], (long)mb->arg[6]);
+    else
+      mb->ret = -38; /* ENOSYS */
+    mb->event = LX_EV_RESULT;
+    post_to_provider(mb);
+  }
+}
+
+static void apply_segment_bases(struct lx_mailbox* mb) {
+  if (mb->regs.fs_base != mb->applied_fs) {
+    sys2(NR_arch_prctl, 0x1002 /*ARCH_SET_FS*/, mb->regs.fs_base);
+    mb->applied_fs = mb->regs.fs_base;
+  }
+  if (mb->regs.gs_base != mb->applied_gs) {
+    sys2(NR_arch_prctl, 0x1001 /*ARCH_SET_GS*/, mb->regs.gs_base);
+    mb->applied_gs = mb->regs.gs_base;
+  }
+}
+
+static void save_regs(struct lx_mailbox* mb, const struct k_sigcontext* c) {
+  struct lx_regs* r = &mb->regs;
+  r->r15 = c->r15; r->r14 = c->r14; r->r13 = c->r13; r->r12 = c->r12;
+  r->rbp = c->rbp; r->rbx = c->rbx; r->r11 = c->r11; r->r10 = c->r10;
+  r->r9 = c->r9; r->r8 = c->r8; r->rax = c->rax; r->rcx = c->rcx;
+  r->rdx = c->rdx; r->rsi = c->rsi; r->rdi = c->rdi; r->rip = c->rip;
+  r->rflags = c->eflags; r->rsp = c->rsp;
+  r->fs_base = mb->applied_fs;
+  r->gs_base = mb->applied_gs;
+}
+
+static void load_regs(const struct lx_mailbox* mb, struct k_sigcontext* c) {
+  const struct lx_regs* r = &mb->regs;
+  c->r15 = r->r15; c->r14 = r->r14; c->r13 = r->r13; c->r12 = r->r12;
+  c->rbp = r->rbp; c->rbx = r->rbx; c->r11 = r->r11; c->r10 = r->r10;
+  c->r9 = r->r9; c->r8 = r->r8; c->rax = r->rax; c->rcx = r->rcx;
+  c->rdx = r->rdx; c->rsi = r->rsi; c->rdi = r->rdi; c->rip = r->rip;
+  /* The guest may only change the arithmetic/trap flags, as with ptrace. */
+  c->eflags = (c->eflags & ~0x0dd5UL) | (r->rflags & 0x0dd5UL);
+  c->rsp = r->rsp;
+}
+
+static void handler(int sig, struct k_siginfo* si, void* ctx) {
+  struct k_ucontext* uc = (struct k_ucontext*)ctx;
+  struct lx_mailbox* mb = current_mailbox();
+  save_regs(mb, &uc->mc);
+  if (sig == SIGSYS && si->code == 1 /*SYS_SECCOMP*/) {
+    mb->event = LX_EV_SYSCALL;
+    mb->nr = (uint64_t)(unsigned)si->u.sys.syscall;
+    mb->arch = si->u.sys.arch;
+  } else if (sig == LX_KICK_SIGNAL) {
+    mb->event = LX_EV_KICK;
+  } else {
+    mb->event = LX_EV_FAULT;
+    mb->signo = sig;
+    mb->code = si->code;
+    mb->addr = si->u.fault.addr;
+  }
+  post_to_provider(mb);
+  serve(mb);
+  load_regs(mb, &uc->mc);
+  apply_segment_bases(mb);
+}
+
+/* First entry into the guest: fabricate the frame rt_sigreturn expects. */
+static __attribute__((noreturn)) void enter_guest(struct lx_mailbox* mb, ulong altstack) {
+  struct k_ucontext uc;
+  __builtin_memset(&uc, 0, sizeof uc);
+  uc.flags = 0x2 | 0x4; /* UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS */
+  uc.stack.sp = altstack;
+  uc.stack.size = LX_ALTSTACK_SIZE - 4096;
+  load_regs(mb, &uc.mc);
+  uc.mc.eflags = 0x202 | (mb->regs.rflags & 0x0dd5UL);
+  uc.mc.cs = 0x33;
+  uc.mc.ss = 0x2b;
+  apply_segment_bases(mb);
+  __asm__ volatile("mov %0, %%rsp\n mov $15, %%eax\n syscall\n hlt" : : "r"(&uc) : "memory");
+  __builtin_unreachable();
+}
+
+static ulong setup_thread_signals(ulong idx) {
+  ulong base = LX_ALTSTACK_BASE + idx * LX_ALTSTACK_SIZE;
+  if (sys6(NR_mmap, (long)base, LX_ALTSTACK_SIZE, 3, 0x32 /*PRIVATE|ANON|FIXED*/, -1, 0) != (long)base)
+    die(122);
+  sys3(NR_mprotect, base, 4096, 0); /* guard page */
+  struct k_stack ss = {base + 4096, 0, 0, LX_ALTSTACK_SIZE - 4096};
+  if (sys2(NR_sigaltstack, &ss, 0) != 0) die(123);
+  return base + 4096;
+}
+
+void stub_main(ulong* sp);
+void stub_main(ulong* sp) {
+  /* auxv follows argv and envp on the initial stack */
+  ulong argc = sp[0];
+  ulong* p = sp + 1 + argc + 1;
+  while (*p) ++p;
+  ++p;
+  ulong vdso = 0;
+  for (; p[0] != 0; p += 2)
+    if (p[0] == 33 /*AT_SYSINFO_EHDR*/) vdso = p[1];
+
+  if (sys6(NR_mmap, (long)LX_CTL_ADDR, LX_CTL_SIZE, 3, 0x11 /*SHARED|FIXED*/, LX_CTL_FD, 0) !=
+      (long)LX_CTL_ADDR)
+    die(120);
+  sys1(NR_close, LX_CTL_FD);
+  if (hdr->magic != LX_STUB_MAGIC) die(121);
+  hdr->vdso_base = vdso;
+
+  ulong all = ~0UL;
+  sys4(NR_rt_sigprocmask, 2 /*SIG_SETMASK*/, &all, 0, 8);
+  ulong altstack = setup_thread_signals(0);
+  static const int sigs[] = {SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, LX_KICK_SIGNAL};
+  struct k_sigaction sa = {(ulong)handler, 0x4 | 0x08000000 | 0x04000000 /*SIGINFO|ONSTACK|RESTORER*/,
+                           (ulong)lx_restore_rt, ~0UL};
+  for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; ++i)
+    if (sys4(NR_rt_sigaction, sigs[i], &sa, 0, 8) != 0) die(124);
+  sys0(NR_setsid); /* no controlling terminal: tty signals go to the provider */
+
+  struct { unsigned short len; ulong filter; } prog = {(unsigned short)hdr->bpf_len, (ulong)hdr->bpf};
+  if (sys2(NR_prctl, 38 /*PR_SET_NO_NEW_PRIVS*/, 1) != 0) die(125);
+  if (sys3(NR_seccomp, 1 /*SET_MODE_FILTER*/, 0, &prog) != 0) die(126);
+
+  struct lx_mailbox* mb = mailbox(0);
+  mb->host_tid = (uint64_t)sys0(NR_getpid);
+  mb->event = LX_EV_READY;
+  post_to_provider(mb);
+  serve(mb);
+  enter_guest(mb, altstack);
+}
