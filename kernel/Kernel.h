@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel/Task.h"
+#include "kernel/syscalls/Table.h"
 #include "kernel/vfs/Vfs.h"
 #include "pico/Host.h"
 
