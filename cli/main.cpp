@@ -1,1 +1,194 @@
-int main() { return 0; }
+// lx: the command-line front end (wsl.exe's counterpart).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <climits>
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernel/Kernel.h"
+#include "kernel/vfs/HostFile.h"
+#include "pico/linux/LinuxHost.h"
+
+extern char** environ;
+
+namespace {
+
+constexpr int kStatusMissing = 127;
+constexpr int kStatusNotExecutable = 126;
+constexpr int kStatusUsage = 2;
+constexpr int kStatusProviderError = 1;
+
+std::string guest_cwd(const std::string& root);
+
+struct RunOptions {
+  std::string root = "/";
+  std::string trace_file;
+  bool trace = false;
+  std::vector<std::string> command;
+};
+
+// The guest's stdio are the caller's, wrapped as guest open files.
+std::vector<lx::OpenFileRef> wrap_stdio() {
+  std::vector<lx::OpenFileRef> files(3);
+  for (int fd = 0; fd < 3; ++fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) continue;
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) continue;
+    files[static_cast<size_t>(fd)] = lx::make_host_fd_file(copy, flags);
+  }
+  return files;
+}
+
+// Like a shell: a name without '/' is searched in the guest's PATH.
+std::string find_program(lx::Vfs& vfs, const std::string& name, const std::vector<std::string>& envp) {
+  if (name.find('/') != std::string::npos) return name;
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : envp)
+    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find(':', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(pos, end - pos);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (vfs.access("/", candidate, X_OK, true).ok()) return candidate;
+    pos = end + 1;
+  }
+  return name;
+}
+
+int run(const RunOptions& opts) {
+  const std::string& prog = opts.command.front();
+  auto vfs = lx::Vfs::create(opts.root, /*read_only=*/true);
+  if (!vfs.ok()) {
+    std::fprintf(stderr, "lx: cannot use %s as root: %s\n", opts.root.c_str(), std::strerror(vfs.error()));
+    return kStatusProviderError;
+  }
+  auto host = pico::LinuxHost::create();
+  if (!host.ok()) {
+    std::fprintf(stderr, "lx: cannot start the Linux host backend: %s\n", std::strerror(host.error()));
+    return kStatusProviderError;
+  }
+
+  lx::KernelConfig config;
+  config.cwd = guest_cwd(opts.root);
+  FILE* trace = nullptr;
+  if (opts.trace) {
+    trace = opts.trace_file.empty() ? stderr : std::fopen(opts.trace_file.c_str(), "we");
+    if (!trace) {
+      std::fprintf(stderr, "lx: cannot open trace file %s: %s\n", opts.trace_file.c_str(), std::strerror(errno));
+      return kStatusUsage;
+    }
+    setvbuf(trace, nullptr, _IOLBF, 0);
+    config.trace = trace;
+  }
+
+  std::vector<std::string> envp;
+  for (char** e = environ; *e; ++e) envp.emplace_back(*e);
+  lx::Kernel kernel(*host.value(), vfs.release_value(), config);
+  std::string path = find_program(kernel.vfs(), prog, envp);
+  auto status = kernel.run_program(path, opts.command, envp, wrap_stdio());
+  if (trace && trace != stderr) std::fclose(trace);
+  if (!status.ok()) {
+    std::fprintf(stderr, "lx: %s: %s\n", prog.c_str(), std::strerror(status.error()));
+    return status.error() == ENOENT || status.error() == ENOTDIR ? kStatusMissing : kStatusNotExecutable;
+  }
+  return status.value();
+}
+
+// Prints the syscall table (like gVisor's compatibility table): every number
+// we have a handler for, with its support level and what is missing.
+int list_syscalls() {
+  static const char* const kLevels[] = {"unimplemented", "stub", "partial", "full"};
+  const auto& table = lx::SyscallTable::instance();
+  int counts[4] = {};
+  for (size_t nr = 0; nr < table.entries().size(); ++nr) {
+    const lx::SyscallEntry& e = table.entries()[nr];
+    if (!e.handler) continue;
+    auto level = static_cast<size_t>(e.support);
+    ++counts[level];
+    std::printf("%3zu  %-20s %-8s %s\n", nr, e.name, kLevels[level], e.note ? e.note : "");
+  }
+  std::printf("\n%d full, %d partial, %d stub; every other number returns ENOSYS (logged once)\n", counts[3],
+              counts[2], counts[1]);
+  return 0;
+}
+
+// Splits `lx run` arguments into lx's own options and PROG [ARGS...]: the
+// command starts at "--" or at the first word that is not an option, so the
+// guest's own options are never parsed as ours.
+void split_run_args(int argc, char** argv, int first, std::vector<std::string>& ours,
+                    std::vector<std::string>& command) {
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") {
+      command.assign(argv + i + 1, argv + argc);
+      return;
+    }
+    if (a.empty() || a[0] != '-') {
+      command.assign(argv + i, argv + argc);
+      return;
+    }
+    ours.push_back(a);
+    if (a == "--root" && i + 1 < argc) ours.emplace_back(argv[++i]);
+  }
+}
+
+// The guest starts where the caller is, when that is inside the root.
+std::string guest_cwd(const std::string& root) {
+  char host_root[PATH_MAX], cwd[PATH_MAX];
+  if (!realpath(root.c_str(), host_root) || !getcwd(cwd, sizeof cwd)) return "/";
+  std::string r = host_root, c = cwd;
+  if (r == "/") return c;
+  if (c == r) return "/";
+  if (c.size() > r.size() && c.compare(0, r.size(), r) == 0 && c[r.size()] == '/') return c.substr(r.size());
+  return "/";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lx: run Linux programs on the lxcore Linux personality"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "lx 0.1.0");
+  RunOptions opts;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run PROG [ARGS...] in a fresh one-shot instance (no daemon)");
+  run_cmd->add_option("--root", opts.root, "Host directory used as the guest's / (read-only)")
+      ->check(CLI::ExistingDirectory);
+  CLI::Option* trace_opt =
+      run_cmd->add_option("--trace", opts.trace_file, "Print each guest syscall in strace format (stderr or =FILE)")
+          ->expected(0, 1);
+  CLI::App* syscalls_cmd = app.add_subcommand("syscalls", "List the syscall table and each syscall's support level");
+
+  // CLI11 sees everything but the guest command.
+  std::vector<std::string> args;
+  int i = 1;
+  for (; i < argc; ++i) {
+    args.emplace_back(argv[i]);
+    if (args.back() == "run") break;
+  }
+  std::vector<std::string> command;
+  if (i < argc) split_run_args(argc, argv, i + 1, args, command);
+  std::reverse(args.begin(), args.end());  // CLI11's vector form takes arguments in reverse
+  try {
+    app.parse(args);
+    if (run_cmd->parsed() && command.empty()) throw CLI::RequiredError("PROG");
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kStatusUsage;
+  }
+  if (syscalls_cmd->parsed()) return list_syscalls();
+  opts.trace = trace_opt->count() > 0;
+  opts.command = std::move(command);
+  return run(opts);
+}

@@ -22,6 +22,7 @@ struct KernelConfig {
   std::string hostname = "lxcore";
   FILE* trace = nullptr;  // strace-format syscall trace, or null
   uint32_t uid = 0, gid = 0;  // guest credentials (WSL's default: root)
+  std::string cwd = "/";      // guest working directory of the first process
 };
 
 class Kernel {
@@ -32,8 +33,9 @@ class Kernel {
   // Runs PROG (a guest path) with argv/envp until its thread group exits.
   // Returns a shell-style status: exit code, or 128+signal if killed.
   // Errors loading the program come back as an errno (ENOENT, ENOEXEC, ...).
+  // stdio: the open files installed as the guest's fds 0, 1, 2 (null: closed).
   Result<int> run_program(const std::string& path, const std::vector<std::string>& argv,
-                          const std::vector<std::string>& envp);
+                          const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio);
 
   Vfs& vfs() { return *vfs_; }
   const KernelConfig& config() const { return config_; }

@@ -1,12 +1,11 @@
 #include "kernel/Kernel.h"
+#include "kernel/trace/Trace.h"
 
 namespace lx {
 
-// Replaced by the strace-format renderer (kernel/trace).
 void Kernel::trace_syscall(Task& task, uint64_t nr, const SyscallArgs& args, long result) {
-  (void)task;
-  (void)args;
-  std::fprintf(config_.trace, "syscall_%llu(...) = %ld\n", static_cast<unsigned long long>(nr), result);
+  std::string line = format_syscall(SyscallTable::instance().find(nr), nr, args, result, task.mem());
+  std::fprintf(config_.trace, "%s\n", line.c_str());
 }
 
 }  // namespace lx

@@ -53,6 +53,8 @@ class ThreadGroup {
 
   // exit/exit_group handlers set these and return; the kernel's run loop
   // sees `exiting` after the handler and tears the group down.
+  int dumpable = 1;
+  bool child_subreaper = false;
   bool exiting = false;
   int exit_status = 0;  // wait status once exiting: (code & 0xff) << 8, or the signal number
 
@@ -81,6 +83,11 @@ class Task {
   uint64_t sigmask = 0;
   uint64_t clear_child_tid = 0;
   uint64_t robust_list = 0;
+  uint64_t sas_ss_sp = 0, sas_ss_size = 0;  // sigaltstack
+  uint32_t sas_ss_flags = 2;                // SS_DISABLE
+  std::string comm;                         // PR_SET_NAME / /proc/<pid>/comm
+  int pdeath_signal = 0;
+  bool no_new_privs = false;
 
  private:
   ThreadGroup& tg_;

@@ -10,6 +10,8 @@ SyscallTable::SyscallTable() {
   register_process(*this);
   register_signal(*this);
   register_system(*this);
+  register_futex(*this);
+  register_prctl(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

@@ -28,6 +28,7 @@ enum class Support : uint8_t {
 enum class Arg : uint8_t {
   None, Int, UInt, Hex, Ptr, Size, Fd, DirFd, Path, InBuf /*len in next arg*/, OutBuf /*len = result*/,
   OpenFlags, Mode, AtFlags, Whence, AccessMode, Prot, MapFlags, Signal, Str,
+  Long, SigHow, ClockId, Resource, ArchPrctlCode, RandomFlags,
 };
 
 struct SyscallEntry {
@@ -66,5 +67,7 @@ void register_memory(SyscallTable&);    // brk, mmap, munmap, mprotect
 void register_process(SyscallTable&);   // exit, getpid..., arch_prctl, set_tid_address, rlimits
 void register_signal(SyscallTable&);    // rt_sigaction, rt_sigprocmask
 void register_system(SyscallTable&);    // uname, sysinfo, clock_gettime, getrandom
+void register_futex(SyscallTable&);
+void register_prctl(SyscallTable&);
 
 }  // namespace lx

@@ -32,6 +32,17 @@ Result<void> FdTable::close(int fd) {
   return {};
 }
 
+Result<void> FdTable::check_free_slot() const {
+  for (int fd = 0; fd < max_fds_; ++fd)
+    if (static_cast<size_t>(fd) >= slots_.size() || !slots_[fd].file) return {};
+  return err(EMFILE);
+}
+
+void FdTable::close_on_exec() {
+  for (auto& s : slots_)
+    if (s.file && s.cloexec) s = Slot{};
+}
+
 Result<bool> FdTable::cloexec(int fd) const {
   if (fd < 0 || static_cast<size_t>(fd) >= slots_.size() || !slots_[fd].file) return err(EBADF);
   return slots_[fd].cloexec;

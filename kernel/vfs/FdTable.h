@@ -18,6 +18,11 @@ class FdTable {
   // dup2 semantics: replaces whatever was at fd.
   Result<void> install_at(int fd, OpenFileRef file, bool cloexec);
   Result<void> close(int fd);
+  // EMFILE when install() would fail: open(2) reports a full table before
+  // it looks at the path.
+  Result<void> check_free_slot() const;
+  // execve: drops every fd marked FD_CLOEXEC.
+  void close_on_exec();
   Result<bool> cloexec(int fd) const;
   Result<void> set_cloexec(int fd, bool on);
   int max_fds() const { return max_fds_; }

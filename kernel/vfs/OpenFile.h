@@ -30,6 +30,18 @@ class OpenFile {
   virtual Result<long> ioctl(Task& task, unsigned cmd, uint64_t arg) { (void)task; (void)cmd; (void)arg; return err(ENOTTY); }
 
   virtual bool is_directory() const { return false; }
+  // Regular file: a long read may be split into several reads without
+  // changing what the guest observes (for pipes and terminals a second read
+  // could block after the first returned data).
+  virtual bool is_regular() const { return false; }
+  // pread/pwrite are meaningful (FMODE_PREAD); otherwise they fail ESPIPE.
+  virtual bool positional() const { return false; }
+  // F_SETFL / FIONBIO: the file applies the changeable flags (kSetflMask)
+  // wherever they take effect (a host fd's own flags) and records them.
+  virtual Result<void> update_status_flags(int flags) {
+    set_status_flags(flags);
+    return {};
+  }
   // The guest path this description was opened with (for *at() relative
   // lookups and /proc later); empty for anonymous files.
   const std::string& guest_path() const { return guest_path_; }
@@ -38,8 +50,11 @@ class OpenFile {
   // O_ACCMODE | O_APPEND | O_NONBLOCK | ... as the guest passed them.
   int status_flags() const { return status_flags_; }
   void set_status_flags(int f) { status_flags_ = f; }
-  bool readable() const { return (status_flags_ & 3) != 1; }   // not O_WRONLY (O_PATH handled by owner)
-  bool writable() const { return (status_flags_ & 3) != 0; }
+  // Access mode 3 grants neither (Linux uses it for ioctl-only opens).
+  bool readable() const { return !is_path() && ((status_flags_ & 3) == 0 || (status_flags_ & 3) == 2); }
+  bool writable() const { return !is_path() && ((status_flags_ & 3) == 1 || (status_flags_ & 3) == 2); }
+  // O_PATH descriptions only name a file: no I/O, no ioctl.
+  bool is_path() const { return (status_flags_ & 010000000) != 0; }
 
  private:
   std::string guest_path_;

@@ -1,1 +1,237 @@
-// placeholder, replaced by the fake host implementation
+#include "pico/fake/FakeHost.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace pico::fake {
+
+namespace {
+constexpr uint64_t kAddressSpaceEnd = 0x800000000000ull;
+uint64_t page_of(uint64_t a) { return a & ~(kFakePage - 1); }
+}  // namespace
+
+// ---- FakeMemory --------------------------------------------------------------
+
+Result<uint64_t> FakeMemory::check(uint64_t addr, uint64_t len) {
+  uint64_t end = 0;
+  if (len == 0 || (addr % kFakePage) || (len % kFakePage) || __builtin_add_overflow(addr, len, &end) ||
+      end > kAddressSpaceEnd)
+    return lx::err(EINVAL);
+  return end;
+}
+
+void FakeMemory::split(uint64_t addr) {
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return;
+  --it;
+  if (it->first == addr || it->second.end <= addr) return;
+  Region upper = it->second;
+  it->second.end = addr;
+  regions_.emplace(addr, upper);
+}
+
+void FakeMemory::drop_pages(uint64_t start, uint64_t end) {
+  pages_.erase(pages_.lower_bound(start), pages_.lower_bound(end));
+}
+
+Result<void> FakeMemory::map(uint64_t addr, uint64_t len, int prot) {
+  uint64_t end = TRY(check(addr, len));
+  TRY(unmap(addr, len));
+  regions_.emplace(addr, Region{end, prot});
+  return {};
+}
+
+Result<void> FakeMemory::unmap(uint64_t addr, uint64_t len) {
+  uint64_t end = TRY(check(addr, len));
+  split(addr);
+  split(end);
+  regions_.erase(regions_.lower_bound(addr), regions_.lower_bound(end));
+  drop_pages(addr, end);
+  return {};
+}
+
+Result<void> FakeMemory::protect(uint64_t addr, uint64_t len, int prot) {
+  uint64_t end = TRY(check(addr, len));
+  for (uint64_t a = addr; a < end;) {
+    auto it = regions_.upper_bound(a);
+    if (it == regions_.begin()) return lx::err(ENOMEM);
+    --it;
+    if (it->second.end <= a) return lx::err(ENOMEM);
+    a = it->second.end;
+  }
+  split(addr);
+  split(end);
+  for (auto it = regions_.lower_bound(addr); it != regions_.end() && it->first < end; ++it) it->second.prot = prot;
+  return {};
+}
+
+int FakeMemory::prot_at(uint64_t addr) const {
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return -1;
+  --it;
+  return it->second.end > addr ? it->second.prot : -1;
+}
+
+const FakeMemory::Page* FakeMemory::page(uint64_t page_addr) const {
+  auto it = pages_.find(page_addr);
+  return it == pages_.end() ? nullptr : it->second.get();
+}
+
+FakeMemory::Page& FakeMemory::page_for_write(uint64_t page_addr) {
+  auto& p = pages_[page_addr];
+  if (!p) p = std::make_unique<Page>(Page{});
+  return *p;
+}
+
+size_t FakeMemory::read(uint64_t addr, void* dst, size_t len) const {
+  auto* out = static_cast<uint8_t*>(dst);
+  size_t done = 0;
+  while (done < len) {
+    uint64_t a = addr + done;
+    if (a < addr || a >= kAddressSpaceEnd) break;
+    int prot = prot_at(a);
+    if (prot < 0 || !(prot & (kProtRead | kProtWrite))) break;
+    uint64_t in_page = a - page_of(a);
+    size_t n = std::min<size_t>(len - done, kFakePage - in_page);
+    const Page* p = page(page_of(a));
+    if (p)
+      std::memcpy(out + done, p->data() + in_page, n);
+    else
+      std::memset(out + done, 0, n);
+    done += n;
+  }
+  return done;
+}
+
+size_t FakeMemory::write(uint64_t addr, const void* src, size_t len) {
+  const auto* in = static_cast<const uint8_t*>(src);
+  size_t done = 0;
+  while (done < len) {
+    uint64_t a = addr + done;
+    if (a < addr || a >= kAddressSpaceEnd) break;
+    int prot = prot_at(a);
+    if (prot < 0 || !(prot & kProtWrite)) break;
+    uint64_t in_page = a - page_of(a);
+    size_t n = std::min<size_t>(len - done, kFakePage - in_page);
+    std::memcpy(page_for_write(page_of(a)).data() + in_page, in + done, n);
+    done += n;
+  }
+  return done;
+}
+
+std::vector<uint8_t> FakeMemory::peek(uint64_t addr, size_t len) const {
+  std::vector<uint8_t> out(len, 0);
+  for (size_t done = 0; done < len;) {
+    uint64_t a = addr + done;
+    uint64_t in_page = a - page_of(a);
+    size_t n = std::min<size_t>(len - done, kFakePage - in_page);
+    if (const Page* p = page(page_of(a))) std::memcpy(out.data() + done, p->data() + in_page, n);
+    done += n;
+  }
+  return out;
+}
+
+uint64_t FakeMemory::peek_u64(uint64_t addr) const {
+  uint64_t v = 0;
+  auto bytes = peek(addr, sizeof v);
+  std::memcpy(&v, bytes.data(), sizeof v);
+  return v;
+}
+
+std::string FakeMemory::peek_string(uint64_t addr, size_t max) const {
+  std::string s;
+  for (size_t i = 0; i < max; ++i) {
+    char c = static_cast<char>(peek(addr + i, 1)[0]);
+    if (c == 0) break;
+    s += c;
+  }
+  return s;
+}
+
+// ---- FakeThread --------------------------------------------------------------
+
+Event FakeThread::run() {
+  if (last_was_syscall_) results_.push_back(regs_.rax);
+  last_was_syscall_ = false;
+  if (interrupted_.exchange(false)) return Event{.kind = EventKind::Interrupt};
+  if (proc_.killed() || script_.empty()) return Event{.kind = EventKind::Exited};
+  Step step = std::move(script_.front());
+  script_.pop_front();
+  if (step.event.kind == EventKind::Syscall) {
+    uint64_t* slots[] = {&regs_.rdi, &regs_.rsi, &regs_.rdx, &regs_.r10, &regs_.r8, &regs_.r9};
+    for (size_t i = 0; i < 6; ++i) *slots[i] = i < step.args.size() ? step.args[i] : 0;
+    regs_.rax = step.event.syscall_nr;
+    last_was_syscall_ = true;
+  }
+  return step.event;
+}
+
+void FakeThread::push_syscall(uint64_t nr, std::initializer_list<uint64_t> args) {
+  script_.push_back(Step{Event{.kind = EventKind::Syscall, .syscall_nr = nr}, std::vector<uint64_t>(args)});
+}
+
+void FakeThread::push_fault(int signo, int si_code, uint64_t addr) {
+  script_.push_back(Step{Event{.kind = EventKind::Fault, .signo = signo, .si_code = si_code, .fault_addr = addr}, {}});
+}
+
+void FakeThread::push_exit(int wait_status) {
+  script_.push_back(Step{Event{.kind = EventKind::Exited, .wait_status = wait_status}, {}});
+}
+
+Result<void> FakeThread::map_anonymous(uint64_t addr, uint64_t len, int prot) {
+  ++map_calls;
+  if (int e = std::exchange(fail_next_map, 0)) return lx::err(e);
+  if (proc_.touches_reserved(addr, len)) return lx::err(EPERM);
+  return proc_.memory().map(addr, len, prot);
+}
+
+Result<void> FakeThread::unmap(uint64_t addr, uint64_t len) {
+  ++unmap_calls;
+  if (int e = std::exchange(fail_next_unmap, 0)) return lx::err(e);
+  if (proc_.touches_reserved(addr, len)) return lx::err(EPERM);
+  return proc_.memory().unmap(addr, len);
+}
+
+Result<void> FakeThread::protect(uint64_t addr, uint64_t len, int prot) {
+  ++protect_calls;
+  if (int e = std::exchange(fail_next_protect, 0)) return lx::err(e);
+  if (proc_.touches_reserved(addr, len)) return lx::err(EPERM);
+  return proc_.memory().protect(addr, len, prot);
+}
+
+// ---- FakeProcess / FakeHost ----------------------------------------------------
+
+FakeProcess::FakeProcess(std::vector<Range> reserved, uint64_t vdso) : reserved_(std::move(reserved)), vdso_(vdso) {
+  threads_.push_back(std::make_unique<FakeThread>(*this));
+}
+
+bool FakeProcess::touches_reserved(uint64_t addr, uint64_t len) {
+  uint64_t end = addr + len;
+  if (end < addr) end = ~0ull;
+  for (const auto& r : reserved_)
+    if (r.overlaps(addr, end)) {
+      reserved_violations++;
+      return true;
+    }
+  return false;
+}
+
+Result<void> FakeProcess::read_memory(uint64_t addr, void* dst, size_t len) {
+  if (memory_.read(addr, dst, len) != len) return lx::err(EFAULT);
+  return {};
+}
+
+Result<void> FakeProcess::write_memory(uint64_t addr, const void* src, size_t len) {
+  if (memory_.write(addr, src, len) != len) return lx::err(EFAULT);
+  return {};
+}
+
+size_t FakeProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) { return memory_.read(addr, dst, len); }
+
+Result<std::unique_ptr<Process>> FakeHost::create_process() {
+  auto p = std::make_unique<FakeProcess>();
+  last_ = p.get();
+  return std::unique_ptr<Process>(std::move(p));
+}
+
+}  // namespace pico::fake

@@ -1,3 +1,6 @@
+#ifndef LX_SPIN_RELAX
+#define LX_SPIN_RELAX() __asm__ volatile("" ::: "memory")
+#endif
 #include "pico/linux/LinuxProcess.h"
 
 #include <fcntl.h>
@@ -57,7 +60,7 @@ bool LinuxThread::wait_event() {
     // Spin first (see LinuxHostOptions), checking the clock only now and then.
     uint64_t start = now_ns();
     for (uint32_t i = 1; !changed(); ++i) {
-      __builtin_ia32_pause();
+      LX_SPIN_RELAX();
       if ((i & 255) == 0 && now_ns() - start > proc_.options().provider_spin_ns) break;
     }
   }

@@ -10,6 +10,9 @@
  *
  * Freestanding: no libc, no TLS, no stack protector. A thread finds its
  * mailbox from its alternate signal stack address. */
+#ifndef LX_SPIN_RELAX
+#define LX_SPIN_RELAX() __asm__ volatile("" ::: "memory")
+#endif
 #include "pico/linux/StubAbi.h"
 
 typedef unsigned long ulong;
@@ -112,7 +115,7 @@ static void wait_for_command(struct lx_mailbox* mb) {
   uint32_t spins = hdr->spin_iterations;
   for (uint32_t i = 0; i < spins; ++i) {
     if (__atomic_load_n(&mb->to_stub, __ATOMIC_ACQUIRE) != seen) goto got;
-    __builtin_ia32_pause();
+    LX_SPIN_RELAX();
   }
   __atomic_store_n(&mb->stub_waiting, 1, __ATOMIC_SEQ_CST);
   while (__atomic_load_n(&mb->to_stub, __ATOMIC_SEQ_CST) == seen)

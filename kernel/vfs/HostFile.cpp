@@ -1,0 +1,165 @@
+#include "kernel/vfs/HostFile.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "kernel/Task.h"
+#include "kernel/vfs/GuestFlags.h"
+#include "kernel/vfs/HostStat.h"
+
+namespace lx {
+
+namespace {
+
+// The guest ABI constants are the host's on a Linux host; the ioctl
+// forwarding below relies on it.
+static_assert(abi::kTcgets == TCGETS && abi::kTcsets == TCSETS && abi::kTcsetsw == TCSETSW &&
+              abi::kTcsetsf == TCSETSF && abi::kTiocgwinsz == TIOCGWINSZ && abi::kFionread == FIONREAD);
+static_assert(abi::kOAppend == O_APPEND && abi::kONonblock == O_NONBLOCK);
+
+// Host calls are restarted after a signal meant for the provider: the guest
+// never asked to be interrupted.
+template <typename F>
+auto retry_eintr(F f) {
+  for (;;) {
+    auto rc = f();
+    if (rc >= 0 || errno != EINTR) return rc;
+  }
+}
+
+class HostFile final : public OpenFile {
+ public:
+  HostFile(int fd, int status_flags) : fd_(fd) { set_status_flags(status_flags); }
+  ~HostFile() override { ::close(fd_); }
+  HostFile(const HostFile&) = delete;
+  HostFile& operator=(const HostFile&) = delete;
+
+  Result<uint64_t> read(std::span<uint8_t> buf) override {
+    return to_u64(retry_eintr([&] { return ::read(fd_, buf.data(), buf.size()); }));
+  }
+  Result<uint64_t> write(std::span<const uint8_t> buf) override {
+    return to_u64(retry_eintr([&] { return ::write(fd_, buf.data(), buf.size()); }));
+  }
+  Result<uint64_t> pread(std::span<uint8_t> buf, int64_t off) override {
+    return to_u64(retry_eintr([&] { return ::pread(fd_, buf.data(), buf.size(), off); }));
+  }
+  Result<uint64_t> pwrite(std::span<const uint8_t> buf, int64_t off) override {
+    return to_u64(retry_eintr([&] { return ::pwrite(fd_, buf.data(), buf.size(), off); }));
+  }
+  Result<int64_t> seek(int64_t off, int whence) override {
+    off_t rc = ::lseek(fd_, off, whence);
+    if (rc < 0) return err(errno);
+    return static_cast<int64_t>(rc);
+  }
+  Result<abi::Stat> stat() override {
+    struct stat st;
+    if (::fstat(fd_, &st) < 0) return err(errno);
+    mode_ = st.st_mode;
+    return to_abi_stat(st);
+  }
+  // Host and guest share the linux_dirent64 format, and d_off values are the
+  // host filesystem's cookies, so offsets stay valid across calls and lseek.
+  Result<uint64_t> getdents64(std::span<uint8_t> buf) override {
+    if (!is_directory()) return err(ENOTDIR);
+    return to_u64(retry_eintr([&] { return ::syscall(SYS_getdents64, fd_, buf.data(), buf.size()); }));
+  }
+  Result<long> ioctl(Task& task, unsigned cmd, uint64_t arg) override;
+  Result<void> update_status_flags(int flags) override;
+
+  bool is_directory() const override { return (mode() & S_IFMT) == S_IFDIR; }
+  bool is_regular() const override { return (mode() & S_IFMT) == S_IFREG; }
+  bool positional() const override;
+
+ private:
+  static Result<uint64_t> to_u64(long rc) {
+    if (rc < 0) return err(errno);
+    return static_cast<uint64_t>(rc);
+  }
+  // The file type, learned once: it cannot change for an open description.
+  unsigned mode() const {
+    if (!mode_) {
+      struct stat st;
+      mode_ = ::fstat(fd_, &st) == 0 ? st.st_mode : 0;
+    }
+    return *mode_;
+  }
+
+  int fd_;
+  mutable std::optional<unsigned> mode_;
+  mutable std::optional<bool> positional_;
+};
+
+bool HostFile::positional() const {
+  if (!positional_) {
+    unsigned type = mode() & S_IFMT;
+    // Pipes, sockets and terminals are streams; for other character devices
+    // the host knows whether they seek.
+    if (type == S_IFREG || type == S_IFDIR || type == S_IFBLK)
+      positional_ = true;
+    else if (type == S_IFIFO || type == S_IFSOCK)
+      positional_ = false;
+    else
+      positional_ = ::lseek(fd_, 0, SEEK_CUR) >= 0 || errno != ESPIPE;
+  }
+  return *positional_;
+}
+
+Result<long> HostFile::ioctl(Task& task, unsigned cmd, uint64_t arg) {
+  GuestMemory& mem = task.mem();
+  switch (cmd) {
+    case abi::kTcgets: {
+      abi::Termios t;
+      if (::ioctl(fd_, TCGETS, &t) < 0) return err(errno);
+      TRY(mem.write(UserPtr<abi::Termios>{arg}, t));
+      return 0;
+    }
+    case abi::kTcsets:
+    case abi::kTcsetsw:
+    case abi::kTcsetsf: {
+      // Only a terminal may be configured; checking first keeps a bad
+      // pointer on a non-tty reporting ENOTTY as Linux does.
+      if (!::isatty(fd_)) return err(ENOTTY);
+      abi::Termios t = TRY(mem.read(UserPtr<abi::Termios>{arg}));
+      if (retry_eintr([&] { return ::ioctl(fd_, cmd, &t); }) < 0) return err(errno);
+      return 0;
+    }
+    case abi::kTiocgwinsz: {
+      abi::Winsize w;
+      if (::ioctl(fd_, TIOCGWINSZ, &w) < 0) return err(errno);
+      TRY(mem.write(UserPtr<abi::Winsize>{arg}, w));
+      return 0;
+    }
+    case abi::kFionread: {
+      int n = 0;
+      if (::ioctl(fd_, FIONREAD, &n) < 0) return err(errno);
+      TRY(mem.write(UserPtr<int>{arg}, n));
+      return 0;
+    }
+    default:
+      return err(ENOTTY);
+  }
+}
+
+Result<void> HostFile::update_status_flags(int flags) {
+  // O_APPEND and O_NONBLOCK change what host I/O does; the other settable
+  // flags (O_DIRECT, O_NOATIME, O_ASYNC) are only recorded.
+  int host = ::fcntl(fd_, F_GETFL);
+  if (host < 0) return err(errno);
+  int want = (host & ~(O_APPEND | O_NONBLOCK)) | (flags & (O_APPEND | O_NONBLOCK));
+  if (want != host && ::fcntl(fd_, F_SETFL, want) < 0) return err(errno);
+  set_status_flags(flags);
+  return {};
+}
+
+}  // namespace
+
+OpenFileRef make_host_fd_file(int host_fd, int status_flags) {
+  return std::make_shared<HostFile>(host_fd, status_flags);
+}
+
+}  // namespace lx

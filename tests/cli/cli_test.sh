@@ -1,0 +1,270 @@
+#!/bin/sh
+# The lx command's contract, checked against native runs where there is one.
+#
+#   cli_test.sh LX PROGRAMS_DIR CASE
+#
+# LX is build/lx, PROGRAMS_DIR holds the static helpers built from programs/
+# (segv, exit_with, print_args), CASE is one of the case_* functions below.
+# Every case fails loudly (never skips) when /bin/busybox is missing: CI
+# installs Debian's busybox-static.
+set -u
+
+LX=$1
+PROGS=$(cd "$2" && pwd) || { echo "cli_test.sh: no directory $2" >&2; exit 1; }
+CASE=$3
+DATA=$(cd "$(dirname "$0")" && pwd)/data
+BUSYBOX=/bin/busybox
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/lx-cli.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+
+fail() {
+  echo "FAIL [$CASE]: $*" >&2
+  exit 1
+}
+
+need_busybox() {
+  [ -x "$BUSYBOX" ] || fail "$BUSYBOX is missing: install Debian's busybox-static (apt-get install busybox-static)"
+}
+
+# run NAME CMD...: runs CMD with stdin from $TMP/NAME.in (or /dev/null),
+# keeping stdout, stderr and the exit status in $TMP/NAME.{out,err,status}.
+run() {
+  name=$1
+  shift
+  in=/dev/null
+  [ -f "$TMP/$name.in" ] && in=$TMP/$name.in
+  "$@" <"$in" >"$TMP/$name.out" 2>"$TMP/$name.err"
+  echo $? >"$TMP/$name.status"
+}
+
+status_of() { cat "$TMP/$1.status"; }
+
+show() {
+  echo "--- $1: exit status $(status_of "$1")"
+  echo "--- $1 stdout:"
+  head -c 3000 "$TMP/$1.out"
+  echo "--- $1 stderr:"
+  head -c 3000 "$TMP/$1.err"
+}
+
+expect_status() {
+  got=$(status_of "$1")
+  [ "$got" = "$2" ] || { show "$1" >&2; fail "$1 exited with $got, expected $2"; }
+}
+
+expect_stdout() {
+  printf '%s\n' "$2" >"$TMP/expected"
+  cmp -s "$TMP/expected" "$TMP/$1.out" || { show "$1" >&2; fail "$1 printed something else than: $2"; }
+}
+
+# same_as_native CMD...: `lx run -- CMD` prints the same stdout and exits
+# with the same status as CMD run natively.
+same_as_native() {
+  [ -f "$TMP/native.in" ] && cp "$TMP/native.in" "$TMP/lx.in"
+  run native "$@"
+  run lx "$LX" run -- "$@"
+  if ! cmp -s "$TMP/native.out" "$TMP/lx.out"; then
+    show native >&2
+    show lx >&2
+    echo "--- diff native lx:" >&2
+    diff "$TMP/native.out" "$TMP/lx.out" | head -40 >&2
+    fail "stdout of lx run -- $* differs from the native run"
+  fi
+  [ "$(status_of native)" = "$(status_of lx)" ] ||
+    { show native >&2; show lx >&2; fail "lx run -- $* exited $(status_of lx), natively $(status_of native)"; }
+}
+
+# lx_only STATUS ARGS...: `lx ARGS` exits with STATUS.
+lx_only() {
+  want=$1
+  shift
+  run lx "$LX" "$@"
+  expect_status lx "$want"
+}
+
+# ---- output identical to native runs ----
+
+case_busybox_echo() {
+  need_busybox
+  same_as_native "$BUSYBOX" echo hello
+  expect_stdout lx hello
+  expect_status lx 0
+}
+
+case_busybox_ls_root() {
+  need_busybox
+  same_as_native "$BUSYBOX" ls /
+  expect_status lx 0
+}
+
+case_busybox_cat_os_release() {
+  need_busybox
+  same_as_native "$BUSYBOX" cat /etc/os-release
+  [ -s "$TMP/lx.out" ] || fail "no output"
+}
+
+case_busybox_wc_passwd() {
+  need_busybox
+  same_as_native "$BUSYBOX" wc -l /etc/passwd
+  expect_status lx 0
+}
+
+case_busybox_sha256sum_passwd() {
+  need_busybox
+  same_as_native "$BUSYBOX" sha256sum /etc/passwd
+  expect_status lx 0
+}
+
+case_busybox_stdin_passthrough() {
+  need_busybox
+  printf 'first line\nsecond line\n' >"$TMP/native.in"
+  same_as_native "$BUSYBOX" cat
+  expect_stdout lx "first line
+second line"
+}
+
+case_busybox_error_message() {
+  # A failing applet: same stdout, stderr message and status as natively.
+  need_busybox
+  same_as_native "$BUSYBOX" cat /etc/passwd /nonexistent/file
+  expect_status lx 1
+  cmp -s "$TMP/native.err" "$TMP/lx.err" || { show native >&2; show lx >&2; fail "stderr differs"; }
+}
+
+case_path_lookup() {
+  # A PROG without '/' is looked up in PATH, as a shell would.
+  need_busybox
+  run lx env PATH=/bin:/usr/bin "$LX" run -- busybox echo found
+  expect_status lx 0
+  expect_stdout lx found
+}
+
+case_cwd_is_inherited() {
+  # The guest starts in the caller's working directory, and a relative PROG
+  # is resolved there.
+  need_busybox
+  cd /usr/share || fail "no /usr/share"
+  same_as_native "$BUSYBOX" pwd
+  expect_stdout lx /usr/share
+  cd "$PROGS" || fail "no $PROGS"
+  same_as_native ./exit_with 5
+  expect_status lx 5
+}
+
+case_print_args() {
+  same_as_native "$PROGS/print_args" one "two words" "" "-x" "--" "ünïcödé"
+  expect_status lx 0
+}
+
+case_environment() {
+  run native env LX_CLI_A=1 LX_CLI_EMPTY= "LX_CLI_SPACES=a b  c" "$PROGS/print_args"
+  run lx env LX_CLI_A=1 LX_CLI_EMPTY= "LX_CLI_SPACES=a b  c" "$LX" run -- "$PROGS/print_args"
+  cmp -s "$TMP/native.out" "$TMP/lx.out" || { show native >&2; show lx >&2; fail "environment differs"; }
+  grep -qx 'env=\[LX_CLI_SPACES=a b  c\]' "$TMP/lx.out" || { show lx >&2; fail "LX_CLI_SPACES missing"; }
+}
+
+# ---- exit statuses ----
+
+case_busybox_true() {
+  need_busybox
+  same_as_native "$BUSYBOX" true
+  expect_status lx 0
+}
+
+case_busybox_false() {
+  need_busybox
+  same_as_native "$BUSYBOX" false
+  expect_status lx 1
+}
+
+case_exit_with() {
+  for n in 0 1 42 127 255; do
+    same_as_native "$PROGS/exit_with" "$n"
+    expect_status lx "$n"
+  done
+  # Only the low 8 bits survive.
+  same_as_native "$PROGS/exit_with" 256
+  expect_status lx 0
+  same_as_native "$PROGS/exit_with" 300
+  expect_status lx 44
+}
+
+case_segv() {
+  same_as_native "$PROGS/segv"
+  expect_status lx 139
+}
+
+case_missing_program() {
+  lx_only 127 run -- /nonexistent/program
+  lx_only 127 run -- "$DATA/no-such-file"
+  lx_only 127 run -- "$DATA/plain.txt/child"
+  run lx env PATH=/bin:/usr/bin "$LX" run -- no-such-program-lx-cli
+  expect_status lx 127
+}
+
+case_not_executable() {
+  # A text file without execute permission, and one with it but no "#!".
+  lx_only 126 run -- "$DATA/plain.txt"
+  lx_only 126 run -- "$DATA/script_without_shebang"
+  # A directory.
+  lx_only 126 run -- /etc
+  # A real x86-64 ELF without execute permission.
+  cp "$PROGS/exit_with" "$TMP/no_exec_bit"
+  chmod 644 "$TMP/no_exec_bit"
+  lx_only 126 run -- "$TMP/no_exec_bit" 0
+}
+
+case_wrong_architecture() {
+  # The same ELF with e_machine changed to AArch64 (183), then to 32-bit.
+  cp "$PROGS/exit_with" "$TMP/aarch64"
+  printf '\267' | dd of="$TMP/aarch64" bs=1 seek=18 conv=notrunc 2>/dev/null
+  chmod 755 "$TMP/aarch64"
+  lx_only 126 run -- "$TMP/aarch64" 0
+  cp "$PROGS/exit_with" "$TMP/elf32"
+  printf '\001' | dd of="$TMP/elf32" bs=1 seek=4 conv=notrunc 2>/dev/null
+  chmod 755 "$TMP/elf32"
+  lx_only 126 run -- "$TMP/elf32" 0
+  # A file that only starts like an ELF.
+  printf '\177ELF\002\001\001' >"$TMP/truncated"
+  chmod 755 "$TMP/truncated"
+  lx_only 126 run -- "$TMP/truncated"
+}
+
+case_bad_option() {
+  need_busybox
+  lx_only 2 run --no-such-option -- "$BUSYBOX" true
+  lx_only 2 --no-such-option
+  lx_only 2 no-such-subcommand
+  lx_only 2 run
+  lx_only 2 run --root
+  lx_only 2 run --root /nonexistent/root/dir -- "$BUSYBOX" true
+}
+
+# ---- --trace ----
+
+case_trace_openat() {
+  need_busybox
+  run native "$BUSYBOX" cat /etc/passwd
+  run lx "$LX" run --trace -- "$BUSYBOX" cat /etc/passwd
+  expect_status lx 0
+  cmp -s "$TMP/native.out" "$TMP/lx.out" || { show lx >&2; fail "stdout differs from native with --trace"; }
+  grep -Eq '^openat\(AT_FDCWD, "/etc/passwd", O_RDONLY[^)]*\) += 3( |$)' "$TMP/lx.err" ||
+    { show lx >&2; fail 'no trace line like openat(AT_FDCWD, "/etc/passwd", O_RDONLY...) = 3 on stderr'; }
+  # ... and without --trace there are no trace lines.
+  run plain "$LX" run -- "$BUSYBOX" cat /etc/passwd
+  if grep -q '^openat(' "$TMP/plain.err"; then show plain >&2; fail "trace output without --trace"; fi
+}
+
+case_trace_to_file() {
+  need_busybox
+  run lx "$LX" run --trace="$TMP/trace.txt" -- "$BUSYBOX" cat /etc/passwd
+  expect_status lx 0
+  grep -Eq '^openat\(AT_FDCWD, "/etc/passwd", O_RDONLY[^)]*\) += 3( |$)' "$TMP/trace.txt" ||
+    { show lx >&2; fail "trace file lacks the openat line"; }
+  if grep -q '^openat(' "$TMP/lx.err"; then show lx >&2; fail "trace went to stderr, not the file"; fi
+}
+
+type "case_$CASE" >/dev/null 2>&1 || fail "unknown case $CASE"
+"case_$CASE"
+echo "PASS [$CASE]"
