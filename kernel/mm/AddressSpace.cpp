@@ -62,6 +62,9 @@ Result<void> unmap_range(Task& task, uint64_t start, uint64_t end) {
 Result<void> protect_range(Task& task, uint64_t start, uint64_t end, int prot) {
   MemoryMap& mm = task.tg().mm();
   if (!mm.covered(start, end)) return err(ENOMEM);
+  if (prot & pico::kProtWrite)
+    for (const Vma& v : mm.vmas_in(start, end))
+      if (!v.may_write) return err(EACCES);
   TRY(task.thread().protect(start, end - start, prot));
   return mm.protect(start, end, prot);
 }

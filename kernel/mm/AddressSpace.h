@@ -27,7 +27,8 @@ Result<void> copy_file_to_guest(Task& task, uint64_t addr, uint64_t len, OpenFil
 // never passed to the host.
 Result<void> unmap_range(Task& task, uint64_t start, uint64_t end);
 
-// mprotect(2) on the host and in the map; ENOMEM if [start,end) has holes.
+// mprotect(2) on the host and in the map; ENOMEM if [start,end) has holes,
+// EACCES if PROT_WRITE is asked of a mapping that may never be written.
 Result<void> protect_range(Task& task, uint64_t start, uint64_t end, int prot);
 
 // Drops every guest mapping (exec's point of no return).

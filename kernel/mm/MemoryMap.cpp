@@ -59,7 +59,9 @@ void MemoryMap::split_at(uint64_t addr) {
 }
 
 static bool mergeable(const Vma& a, const Vma& b) {
-  if (a.end != b.start || a.prot != b.prot || a.shared != b.shared || a.name != b.name) return false;
+  if (a.end != b.start || a.prot != b.prot || a.shared != b.shared || a.may_write != b.may_write ||
+      a.name != b.name)
+    return false;
   if (a.dev != b.dev || a.inode != b.inode || a.file != b.file) return false;
   bool file_backed = a.inode != 0 || a.file;
   return !file_backed || a.offset + (a.end - a.start) == b.offset;

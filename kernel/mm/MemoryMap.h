@@ -30,6 +30,9 @@ struct Vma {
   uint64_t end = 0;
   int prot = 0;          // pico::Prot bits
   bool shared = false;
+  // False for shared mappings of files not open for writing: mprotect may
+  // not add PROT_WRITE to them (Linux's missing VM_MAYWRITE).
+  bool may_write = true;
   std::string name;      // "[heap]", "[stack]", a file path, or empty
   // File identity for /proc/self/maps, and the file itself so MADV_DONTNEED
   // can bring a private file mapping back to the file's contents.

@@ -71,11 +71,14 @@ Result<long> sys_getdents64(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(task.fds().get(arg_int(a[0])));
   if (f->is_path()) return err(EBADF);
   if (!f->is_directory()) return err(ENOTDIR);
-  const uint64_t count = static_cast<uint32_t>(a[2]);
-  TRY(task.mem().check_range(a[1], count));
+  // Linux keeps the count in an int and checks the buffer only as records
+  // are copied: a count above INT_MAX fits no record (EINVAL), and a bad
+  // buffer at the end of the directory is never touched.
+  const int count = static_cast<int>(static_cast<uint32_t>(a[2]));
+  const uint64_t usable = count < 0 ? 0 : static_cast<uint64_t>(count);
   // Short buffers are fine: getdents64 returns whole records that fit, and
   // the next call continues from the directory offset.
-  std::vector<uint8_t> bounce(std::min(count, kBounceSize));
+  std::vector<uint8_t> bounce(std::min(usable, kBounceSize));
   // Linux stops before an entry it cannot copy, so that entry is returned
   // again by the next call: remember where the listing was to rewind to it.
   Result<int64_t> before = f->seek(0, abi::kSeekCur);

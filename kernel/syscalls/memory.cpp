@@ -1,7 +1,5 @@
-// brk, mmap, munmap, mprotect, madvise. Layout decisions are made against
+// brk, mmap, munmap, mprotect, mremap, madvise. Layout decisions are made against
 // the MemoryMap; the host only gets fixed-address requests (AddressSpace.h).
-#include <sys/syscall.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -34,6 +32,8 @@ constexpr uint64_t kProtSem = 0x8, kProtGrowsDown = 0x01000000, kProtGrowsUp = 0
 constexpr uint64_t k32BitLo = 0x40000000, k32BitHi = 0x80000000;
 
 constexpr uint64_t kMremapMayMove = 1, kMremapFixed = 2, kMremapDontUnmap = 4;
+
+constexpr int kOpenPath = 010000000;
 
 constexpr int kMadvDontNeed = 4, kMadvRemove = 9, kMadvHwPoison = 100, kMadvSoftOffline = 101;
 
@@ -98,6 +98,8 @@ Result<long> do_mmap(Task& task, MmapRequest r) {
   if (r.len == 0) return err(EINVAL);
   uint64_t type = r.flags & kMapType;
   if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return err(EINVAL);
+  // MAP_SHARED_VALIDATE (== MAP_SHARED|MAP_PRIVATE) exists for files only.
+  if (type == kMapSharedValidate && anonymous) return err(EINVAL);
   if (type == kMapSharedValidate && (r.flags & ~kLegacyMapMask)) return err(EOPNOTSUPP);
   if (r.flags & kMapHugeTlb) return err(ENOMEM);  // no huge pages are reserved
   if (!page_up(r.len, &r.len)) return err(ENOMEM);
@@ -129,11 +131,16 @@ Result<long> do_mmap(Task& task, MmapRequest r) {
     return static_cast<long>(addr);
   }
 
-  if (file->is_directory()) return err(ENODEV);
+  if (file->status_flags() & kOpenPath) return err(EBADF);
   if (!file->readable()) return err(EACCES);
-  // Partial: private file mappings are copies; shared ones need a host
+  if (shared && (r.prot & pico::kProtWrite) && !file->writable()) return err(EACCES);
+  if (file->is_directory()) return err(ENODEV);
+  // Partial: file mappings are copies. That is exact for private mappings,
+  // and for shared ones of a file not open for writing (they can never be
+  // made writable); shared mappings that could write back need a host
   // mapping of the file, which the pico interface does not offer yet.
-  if (shared) return err(ENODEV);
+  if (shared && file->writable()) return err(ENODEV);
+  vma.may_write = !shared;
   abi::Stat st = TRY(file->stat());
   vma.name = file->guest_path();
   vma.offset = r.offset;
@@ -182,7 +189,7 @@ bool valid_advice(int advice) {
 // Fresh pages for one VMA piece: zeros for anonymous memory, the file's
 // bytes again for a private file mapping.
 Result<void> discard_pages(Task& task, const Vma& piece) {
-  if (piece.file && !piece.shared) return map_fixed_from_file(task, piece, *piece.file);
+  if (piece.file) return map_fixed_from_file(task, piece, *piece.file);
   return map_fixed(task, piece);
 }
 
@@ -198,10 +205,12 @@ Result<long> sys_madvise(Task& task, const SyscallArgs& a) {
   if (end == start) return 0;
   MemoryMap& mm = task.tg().mm();
   if (advice == kMadvRemove) {
-    for (const Vma& v : mm.vmas_in(start, end))
+    for (const Vma& v : mm.vmas_in(start, end)) {
       if (!v.shared) return err(EINVAL);
+      if (!(v.prot & pico::kProtWrite)) return err(EACCES);
+    }
   }
-  if (advice == kMadvDontNeed) {
+  if (advice == kMadvDontNeed || advice == kMadvRemove) {
     for (const Vma& v : mm.vmas_in(start, end)) TRY(discard_pages(task, v));
   }
   // Other advice only tunes paging; applying it to the mapped parts and
@@ -237,7 +246,7 @@ Vma extension_of(const Vma& vma, uint64_t start, uint64_t end) {
 }
 
 Result<void> map_like(Task& task, const Vma& v) {
-  if (v.file && !v.shared) return map_fixed_from_file(task, v, *v.file);
+  if (v.file) return map_fixed_from_file(task, v, *v.file);
   return map_fixed(task, v);
 }
 
@@ -254,7 +263,7 @@ Result<long> move_mapping(Task& task, const Vma& vma, uint64_t old_addr, uint64_
   Result<void> r;
   if (!(vma.prot & pico::kProtRead)) r = t.protect(old_addr, old_len, vma.prot | pico::kProtRead);
   if (r.ok()) r = copy_guest(task, new_addr, old_addr, keep);
-  if (r.ok() && new_len > keep && moved.file && !moved.shared) {
+  if (r.ok() && new_len > keep && moved.file) {
     Vma tail = extension_of(moved, new_addr + keep, new_addr + new_len);
     r = copy_file_to_guest(task, tail.start, tail.end - tail.start, *tail.file, tail.offset);
   }
@@ -323,17 +332,17 @@ Result<long> sys_mremap(Task& task, const SyscallArgs& a) {
 }  // namespace
 
 void register_memory(SyscallTable& t) {
-  t.add(SYS_brk, "brk", Support::Full, sys_brk, {Arg::Ptr}, nullptr, true);
-  t.add(SYS_mmap, "mmap", Support::Partial, sys_mmap,
+  t.add(12, "brk", Support::Partial, sys_brk, {Arg::Ptr}, "RLIMIT_DATA is not enforced", true);
+  t.add(9, "mmap", Support::Partial, sys_mmap,
         {Arg::Ptr, Arg::Size, Arg::Prot, Arg::MapFlags, Arg::Fd, Arg::Hex},
-        "private file mappings are copies; MAP_SHARED file mappings ENODEV for now; shared anonymous "
-        "memory behaves as private",
+        "file mappings are copies (exact for MAP_PRIVATE and for MAP_SHARED of read-only fds); MAP_SHARED "
+        "of writable fds is ENODEV for now; shared anonymous memory behaves as private",
         true);
-  t.add(SYS_munmap, "munmap", Support::Full, sys_munmap, {Arg::Ptr, Arg::Size});
-  t.add(SYS_mprotect, "mprotect", Support::Full, sys_mprotect, {Arg::Ptr, Arg::Size, Arg::Prot});
-  t.add(SYS_mremap, "mremap", Support::Partial, sys_mremap, {Arg::Ptr, Arg::Size, Arg::Size, Arg::Hex, Arg::Ptr},
+  t.add(11, "munmap", Support::Full, sys_munmap, {Arg::Ptr, Arg::Size});
+  t.add(10, "mprotect", Support::Full, sys_mprotect, {Arg::Ptr, Arg::Size, Arg::Prot});
+  t.add(25, "mremap", Support::Partial, sys_mremap, {Arg::Ptr, Arg::Size, Arg::Size, Arg::Hex, Arg::Ptr},
         "moving copies the bytes (no page remapping in the pico interface); old_size 0 is EINVAL", true);
-  t.add(SYS_madvise, "madvise", Support::Partial, sys_madvise, {Arg::Ptr, Arg::Size, Arg::Int},
+  t.add(28, "madvise", Support::Partial, sys_madvise, {Arg::Ptr, Arg::Size, Arg::Int},
         "MADV_DONTNEED discards pages; other advice is accepted and ignored");
 }
 

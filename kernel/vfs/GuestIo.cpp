@@ -6,7 +6,9 @@
 
 namespace lx {
 
-Result<std::vector<abi::Iovec>> read_guest_iovec(const GuestMemory& mem, uint64_t addr, uint64_t count) {
+Result<std::vector<abi::Iovec>> read_guest_iovec(const GuestMemory& mem, uint64_t addr, uint64_t count_arg) {
+  // The kernel narrows the segment count to unsigned int: 2^40 means zero.
+  const uint64_t count = static_cast<uint32_t>(count_arg);
   if (count > static_cast<uint64_t>(abi::kIovMax)) return err(EINVAL);
   std::vector<abi::Iovec> iov(count);
   TRY(mem.copy_in(addr, iov.data(), count * sizeof(abi::Iovec)));
@@ -114,6 +116,7 @@ Result<uint64_t> read_into_guest(const GuestMemory& mem, OpenFile& file, std::sp
 Result<uint64_t> write_from_guest(const GuestMemory& mem, OpenFile& file, std::span<const abi::Iovec> iov,
                                   std::optional<int64_t> pos) {
   const uint64_t total = iovec_total(iov);
+  if (file.discards_writes()) return total;
   std::vector<uint8_t> bounce(std::min(total, kBounceSize));
   IovCursor cursor(iov);
   uint64_t done = 0;

@@ -16,10 +16,10 @@ namespace lx {
 
 constexpr uint64_t kBounceSize = 64 * 1024;
 
-// Reads a guest iovec array as readv(2) does: EINVAL for a count above
-// IOV_MAX or a length that is negative as ssize_t; later lengths are clamped
+// Reads a guest iovec array as readv(2) does: the count is taken as a
+// 32-bit unsigned, EINVAL above IOV_MAX or a length that is negative as ssize_t; later lengths are clamped
 // so the total stays within MAX_RW_COUNT. EFAULT if the array is unreadable.
-Result<std::vector<abi::Iovec>> read_guest_iovec(const GuestMemory& mem, uint64_t addr, uint64_t count);
+Result<std::vector<abi::Iovec>> read_guest_iovec(const GuestMemory& mem, uint64_t addr, uint64_t count_arg);
 
 // Total length of an iovec array returned by read_guest_iovec.
 uint64_t iovec_total(std::span<const abi::Iovec> iov);

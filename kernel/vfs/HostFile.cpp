@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,6 +75,7 @@ class HostFile final : public OpenFile {
   bool is_directory() const override { return (mode() & S_IFMT) == S_IFDIR; }
   bool is_regular() const override { return (mode() & S_IFMT) == S_IFREG; }
   bool positional() const override;
+  bool discards_writes() const override;
 
  private:
   static Result<uint64_t> to_u64(long rc) {
@@ -92,6 +94,7 @@ class HostFile final : public OpenFile {
   int fd_;
   mutable std::optional<unsigned> mode_;
   mutable std::optional<bool> positional_;
+  mutable std::optional<bool> discards_;
 };
 
 bool HostFile::positional() const {
@@ -107,6 +110,16 @@ bool HostFile::positional() const {
       positional_ = ::lseek(fd_, 0, SEEK_CUR) >= 0 || errno != ESPIPE;
   }
   return *positional_;
+}
+
+bool HostFile::discards_writes() const {
+  if (!discards_) {
+    struct stat st;
+    // Character devices 1:3 (null) and 1:5 (zero) accept and drop any write.
+    discards_ = ::fstat(fd_, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+                (minor(st.st_rdev) == 3 || minor(st.st_rdev) == 5);
+  }
+  return *discards_;
 }
 
 Result<long> HostFile::ioctl(Task& task, unsigned cmd, uint64_t arg) {

@@ -34,6 +34,9 @@ class OpenFile {
   // changing what the guest observes (for pipes and terminals a second read
   // could block after the first returned data).
   virtual bool is_regular() const { return false; }
+  // Writes succeed without looking at the data (/dev/null, /dev/zero): the
+  // guest buffer is range-checked but never read, as on Linux.
+  virtual bool discards_writes() const { return false; }
   // pread/pwrite are meaningful (FMODE_PREAD); otherwise they fail ESPIPE.
   virtual bool positional() const { return false; }
   // F_SETFL / FIONBIO: the file applies the changeable flags (kSetflMask)

@@ -130,7 +130,7 @@ TEST_F(MemorySyscalls, MmapAnonymousIsTopDownBelowMmapBase) {
   EXPECT_EQ(mm().find(a)->prot, kRW);
   // Shared anonymous memory works (as private, for now).
   EXPECT_GT(mmap(0, kPage, kRW, MAP_SHARED | MAP_ANONYMOUS), 0);
-  EXPECT_GT(mmap(0, kPage, kRW, MAP_SHARED_VALIDATE | MAP_ANONYMOUS), 0);
+  EXPECT_EQ(mmap(0, kPage, kRW, MAP_SHARED_VALIDATE | MAP_ANONYMOUS), -EINVAL) << "validate is for files";
   // Accepted flags that change nothing here.
   EXPECT_GT(mmap(0, kPage, kRW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | MAP_STACK | MAP_GROWSDOWN), 0);
   EXPECT_EQ(proc->reserved_violations, 0);
@@ -177,7 +177,6 @@ TEST_F(MemorySyscalls, MmapArgumentErrors) {
   EXPECT_EQ(mmap(pico::fake::kDefaultReserved.start, kPage, kRW, anon | MAP_FIXED), -ENOMEM);
   EXPECT_EQ(mmap(0x7ffffffff000, 2 * kPage, kRW, anon | MAP_FIXED), -ENOMEM);
   EXPECT_EQ(mmap(0, kPage, kRW, anon | MAP_FIXED), -EPERM) << "below mmap_min_addr";
-  EXPECT_EQ(mmap(0, kPage, kRW, MAP_SHARED_VALIDATE | MAP_ANONYMOUS | 0x800000), -EOPNOTSUPP);
   EXPECT_EQ(proc->reserved_violations, 0);
   EXPECT_TRUE(mm().vmas().empty());
 }
@@ -266,7 +265,17 @@ TEST_F(MemorySyscalls, PrivateFileMappingsAreCopies) {
   EXPECT_EQ(call(SYS_madvise, b, kPage, MADV_DONTNEED), 0);
   EXPECT_EQ(mem().peek(b, 1)[0], 'B');
 
-  EXPECT_EQ(mmap(0, kPage, PROT_READ, MAP_SHARED, fd, 0), -ENODEV);
+  // Shared mappings of a read-only fd are copies that can never become writable.
+  long sh = mmap(0, kPage, PROT_READ, MAP_SHARED, fd, 0);
+  ASSERT_GT(sh, 0);
+  EXPECT_EQ(mem().peek(sh, 1)[0], 'a');
+  EXPECT_TRUE(mm().find(sh)->shared);
+  EXPECT_EQ(call(SYS_mprotect, sh, kPage, PROT_READ | PROT_WRITE), -EACCES);
+  EXPECT_EQ(call(SYS_mprotect, sh, kPage, PROT_READ | PROT_EXEC), 0);
+  EXPECT_EQ(mmap(0, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), -EACCES);
+  EXPECT_EQ(mmap(0, kPage, PROT_READ, MAP_SHARED_VALIDATE | 0x800000, fd, 0), -EOPNOTSUPP);
+  int rwfd = tg->fds().install(std::make_shared<MemFile>(data, O_RDWR), false).value();
+  EXPECT_EQ(mmap(0, kPage, PROT_READ, MAP_SHARED, rwfd, 0), -ENODEV) << "write-back sharing is not offered";
   int wfd = tg->fds().install(std::make_shared<MemFile>(data, O_WRONLY), false).value();
   EXPECT_EQ(mmap(0, kPage, PROT_READ, MAP_PRIVATE, wfd, 0), -EACCES);
 }
