@@ -14,7 +14,7 @@
 
 namespace lx {
 
-constexpr uint64_t kBounceSize = 64 * 1024;
+constexpr uint64_t kBounceSize = uint64_t{64} * 1024;
 
 // Reads a guest iovec array as readv(2) does: the count is taken as a
 // 32-bit unsigned, EINVAL above IOV_MAX or a length that is negative as ssize_t; later lengths are clamped

@@ -30,15 +30,15 @@ static_assert(abi::kOCreat == O_CREAT && abi::kOExcl == O_EXCL && abi::kOTrunc =
               abi::kOCloexec == O_CLOEXEC && abi::kOSync == O_SYNC && abi::kOPath == O_PATH &&
               abi::kOTmpfile == O_TMPFILE && abi::kONoctty == O_NOCTTY);
 
+// The bare O_TMPFILE bit (glibc's __O_TMPFILE already includes O_DIRECTORY).
+constexpr int kTmpfileBit = abi::kOTmpfileBit;
+
 // Guest flags the host open sees. Left out: O_DIRECT (our bounce buffers
 // are not aligned for it), O_ASYNC (SIGIO would go to the provider),
 // O_NOCTTY and O_CLOEXEC (always set: the provider must not gain a
-// controlling terminal or leak fds).
-// The bare O_TMPFILE bit; glibc's kTmpfileBit already includes O_DIRECTORY.
-constexpr int kTmpfileBit = 020000000;
-
-constexpr int kHostPassFlags = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC |
-                               O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_TMPFILE;
+// controlling terminal or leak fds). O_SYNC includes O_DSYNC.
+constexpr int kHostPassFlags = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC |
+                               O_DIRECTORY | O_NOFOLLOW | O_NOATIME | kTmpfileBit;
 
 class HostFd {
  public:
