@@ -63,6 +63,7 @@ class LinuxProcess final : public Process {
   const LinuxHostOptions& options() const { return opts_; }
   // Non-blocking: reaps the host process if it has died.
   bool dead();
+  bool known_dead() const { return dead_.load(std::memory_order_relaxed); }
   int wait_status() const { return wait_status_; }
 
  private:
