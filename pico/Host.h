@@ -65,6 +65,11 @@ class Thread {
   virtual Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) = 0;
   virtual Result<void> unmap(uint64_t addr, uint64_t len) = 0;
   virtual Result<void> protect(uint64_t addr, uint64_t len, int prot) = 0;
+
+  // Starts another thread in this thread's process, carried out by this
+  // (stopped) thread. The new thread is stopped, owned by the process, and
+  // inherits this thread's fs/gs bases; set its regs() before run().
+  virtual Result<Thread*> create_thread() = 0;
 };
 
 class Process {

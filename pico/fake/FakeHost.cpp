@@ -234,4 +234,16 @@ Result<std::unique_ptr<Process>> FakeHost::create_process() {
   return std::unique_ptr<Process>(std::move(p));
 }
 
+Result<Thread*> FakeThread::create_thread() {
+  FakeThread& t = proc_.add_thread();
+  t.regs_.fs_base = regs_.fs_base;
+  t.regs_.gs_base = regs_.gs_base;
+  return &t;
+}
+
+FakeThread& FakeProcess::add_thread() {
+  threads_.push_back(std::make_unique<FakeThread>(*this));
+  return *threads_.back();
+}
+
 }  // namespace pico::fake

@@ -71,6 +71,7 @@ class FakeThread final : public Thread {
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
   Result<void> protect(uint64_t addr, uint64_t len, int prot) override;
+  Result<Thread*> create_thread() override;
 
   // Script: run() returns these in order, then Exited(0) forever.
   void push_syscall(uint64_t nr, std::initializer_list<uint64_t> args = {});
@@ -110,6 +111,8 @@ class FakeProcess final : public Process {
   void kill() override { killed_ = true; }
 
   FakeMemory& memory() { return memory_; }
+  FakeThread& add_thread();
+  size_t thread_count() const { return threads_.size(); }
   bool killed() const { return killed_; }
   // Host memory requests that touched a reserved range (a kernel bug: the
   // real backend would have clobbered its own stub).

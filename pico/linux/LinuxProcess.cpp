@@ -136,6 +136,16 @@ Result<long> LinuxThread::host_syscall(long nr, long a0, long a1, long a2, long 
   return ret;
 }
 
+Result<long> LinuxThread::host_new_thread(size_t idx) {
+  mb_->arg[0] = idx;
+  post(LX_CMD_NEW_THREAD);
+  if (!wait_event()) return lx::err(ESRCH);
+  if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
+  long ret = mb_->ret;
+  if (ret < 0) return lx::err(ret > -4096 ? static_cast<int>(-ret) : EIO);
+  return ret;
+}
+
 Result<void> LinuxThread::map_anonymous(uint64_t addr, uint64_t len, int prot) {
   long r = TRY(host_syscall(SYS_mmap, static_cast<long>(addr), static_cast<long>(len), prot,
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
@@ -153,7 +163,23 @@ Result<void> LinuxThread::protect(uint64_t addr, uint64_t len, int prot) {
   return {};
 }
 
+Result<Thread*> LinuxThread::create_thread() { return proc_.add_thread(*this); }
+
 // ---- LinuxProcess ----------------------------------------------------------
+
+Result<Thread*> LinuxProcess::add_thread(LinuxThread& creator) {
+  std::lock_guard<std::mutex> lock(threads_mu_);
+  // Mailbox i belongs to threads_[i]; the stub finds it from the alt stack.
+  const size_t idx = threads_.size();
+  if (idx >= LX_MAX_THREADS) return lx::err(EAGAIN);
+  lx_mailbox* mb = mailbox_at(ctl_, idx);
+  std::memset(static_cast<void*>(mb), 0, sizeof *mb);
+  long tid = TRY(creator.host_new_thread(idx));
+  auto thread = std::make_unique<LinuxThread>(*this, mb, static_cast<pid_t>(tid), 0);
+  if (!thread->wait_event() || mb->event != LX_EV_READY) return lx::err(EAGAIN);
+  threads_.push_back(std::move(thread));
+  return threads_.back().get();
+}
 
 Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const LinuxHostOptions& opts,
                                                           const std::vector<uint64_t>& filter) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "pico/Host.h"
@@ -26,12 +27,16 @@ class LinuxThread final : public Thread {
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
   Result<void> protect(uint64_t addr, uint64_t len, int prot) override;
+  Result<Thread*> create_thread() override;
 
   // Runs one host syscall inside the guest process (allowlisted ones only).
   Result<long> host_syscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0,
                             long a4 = 0, long a5 = 0);
   // Waits for the next event from the stub; false if the process died.
   bool wait_event();
+  lx_mailbox* mailbox() const { return mb_; }
+  // Asks the stub to start a host thread on mailbox idx; returns its tid.
+  Result<long> host_new_thread(size_t idx);
 
  private:
   void post(uint32_t cmd);
@@ -64,6 +69,8 @@ class LinuxProcess final : public Process {
   // Non-blocking: reaps the host process if it has died.
   bool dead();
   bool known_dead() const { return dead_.load(std::memory_order_relaxed); }
+  // Called by a stopped thread of this process to start another one.
+  Result<Thread*> add_thread(LinuxThread& creator);
   int wait_status() const { return wait_status_; }
 
  private:
@@ -77,6 +84,7 @@ class LinuxProcess final : public Process {
   int wait_status_ = 0;
   uint64_t vdso_ = 0;
   std::vector<Range> reserved_;
+  std::mutex threads_mu_;  // guards threads_ (threads are created from several provider threads)
   std::vector<std::unique_ptr<LinuxThread>> threads_;
 };
 

@@ -42,6 +42,7 @@ enum {
 enum {
   LX_CMD_RESUME = 1,       /* load regs and continue the guest */
   LX_CMD_HOST_SYSCALL = 2, /* run host syscall arg[0] with args arg[1..6] */
+  LX_CMD_NEW_THREAD = 3,   /* start a host thread on mailbox arg[0]; ret = its tid */
 };
 
 /* Register file: same order as pico::Registers. */

@@ -145,3 +145,53 @@ TEST(LinuxHost, InterruptStopsARunningGuest) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LinuxHost, ThreadsRunConcurrentlyAndEachReportsItsOwnSyscalls) {
+  // Thread code: mov $39,%eax; syscall; mov %rax,%rdi; mov $60,%eax; syscall
+  Guest g({0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05});
+  auto& main = g.proc->main_thread();
+  main.regs().fs_base = 0x1234000;
+  auto created = main.create_thread();
+  ASSERT_TRUE(created.ok()) << created.error();
+  pico::Thread* second = created.value();
+  EXPECT_EQ(second->regs().fs_base, 0u) << "a new thread's registers are the caller's to set";
+  second->regs().rip = kCode;
+  second->regs().fs_base = 0;
+
+  // Both threads are driven by their own provider threads, as the kernel will.
+  uint64_t exit_arg[2] = {};
+  auto drive = [&](pico::Thread* t, uint64_t answer, int slot) {
+    pico::Event ev = t->run();
+    if (ev.kind != pico::EventKind::Syscall || ev.syscall_nr != 39) return;
+    t->regs().rax = answer;
+    ev = t->run();
+    if (ev.kind == pico::EventKind::Syscall && ev.syscall_nr == 60) exit_arg[slot] = t->regs().rdi;
+  };
+  std::thread a(drive, &main, 111, 0);
+  std::thread b(drive, second, 222, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(exit_arg[0], 111u);
+  EXPECT_EQ(exit_arg[1], 222u);
+}
+
+TEST(LinuxHost, NewThreadSharesTheAddressSpace) {
+  // mov 0x10001000, %rdi (absolute load); mov $60,%eax; syscall
+  Guest g({0x48, 0x8b, 0x3c, 0x25, 0x00, 0x10, 0x00, 0x10, 0xb8, 60, 0, 0, 0, 0x0f, 0x05});
+  auto& main = g.proc->main_thread();
+  auto created = main.create_thread();
+  ASSERT_TRUE(created.ok());
+  pico::Thread* second = created.value();
+  // Mapped by the main thread after the second one started.
+  ASSERT_TRUE(main.map_anonymous(kCode + 0x1000, 0x1000, pico::kProtRead | pico::kProtWrite).ok());
+  uint64_t value = 77;
+  ASSERT_TRUE(g.proc->write_memory(kCode + 0x1000, &value, sizeof value).ok());
+  second->regs().rip = kCode;
+  pico::Event ev = second->run();
+  ASSERT_EQ(ev.kind, pico::EventKind::Syscall);
+  EXPECT_EQ(second->regs().rdi, 77u);
+}
+
+}  // namespace

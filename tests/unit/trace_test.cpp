@@ -18,6 +18,7 @@ class MapThread : public pico::Thread {
   Result<void> map_anonymous(uint64_t, uint64_t, int) override { return {}; }
   Result<void> unmap(uint64_t, uint64_t) override { return {}; }
   Result<void> protect(uint64_t, uint64_t, int) override { return {}; }
+  Result<pico::Thread*> create_thread() override { return lx::err(EAGAIN); }
 
  private:
   pico::Registers regs_{};

@@ -31,6 +31,7 @@ typedef unsigned long ulong;
 #define NR_setsid 112
 #define NR_futex 202
 #define NR_seccomp 317
+#define NR_gettid 186
 
 #define SIGTRAP 5
 #define SIGBUS 7
@@ -125,6 +126,8 @@ got:
   mb->pad2 = __atomic_load_n(&mb->to_stub, __ATOMIC_ACQUIRE);
 }
 
+static long new_thread(struct lx_mailbox* parent, ulong idx);
+
 /* Runs provider commands until told to resume the guest. */
 static void serve(struct lx_mailbox* mb) {
   for (;;) {
@@ -133,6 +136,8 @@ static void serve(struct lx_mailbox* mb) {
     if (mb->cmd == LX_CMD_HOST_SYSCALL)
       mb->ret = sys6((long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2], (long)mb->arg[3],
                      (long)mb->arg[4], (long)mb->arg[5], (long)mb->arg[6]);
+    else if (mb->cmd == LX_CMD_NEW_THREAD)
+      mb->ret = new_thread(mb, mb->arg[0]);
     else
       mb->ret = -38; /* ENOSYS */
     mb->event = LX_EV_RESULT;
@@ -211,14 +216,53 @@ static __attribute__((noreturn)) void enter_guest(struct lx_mailbox* mb, ulong a
   __builtin_unreachable();
 }
 
-static ulong setup_thread_signals(ulong idx) {
+static long map_altstack(ulong idx) {
   ulong base = LX_ALTSTACK_BASE + idx * LX_ALTSTACK_SIZE;
-  if (sys6(NR_mmap, (long)base, LX_ALTSTACK_SIZE, 3, 0x32 /*PRIVATE|ANON|FIXED*/, -1, 0) != (long)base)
-    die(122);
+  long r = sys6(NR_mmap, (long)base, LX_ALTSTACK_SIZE, 3, 0x32 /*PRIVATE|ANON|FIXED*/, -1, 0);
+  if (r != (long)base) return r < 0 ? r : -12;
   sys3(NR_mprotect, base, 4096, 0); /* guard page */
+  return 0;
+}
+
+static ulong use_altstack(ulong idx) {
+  ulong base = LX_ALTSTACK_BASE + idx * LX_ALTSTACK_SIZE;
   struct k_stack ss = {base + 4096, 0, 0, LX_ALTSTACK_SIZE - 4096};
   if (sys2(NR_sigaltstack, &ss, 0) != 0) die(123);
   return base + 4096;
+}
+
+/* A new thread starts on the top of its own (not yet active) alternate
+ * stack; those frames are abandoned for good when it enters the guest. */
+void lx_thread_main(ulong idx);
+void lx_thread_main(ulong idx) {
+  struct lx_mailbox* mb = mailbox(idx);
+  ulong altstack = use_altstack(idx);
+  mb->host_tid = (uint64_t)sys0(NR_gettid);
+  mb->event = LX_EV_READY;
+  post_to_provider(mb);
+  serve(mb);
+  enter_guest(mb, altstack);
+}
+
+/* clone(flags, stack) whose child calls lx_thread_main(idx) on that stack. */
+extern long lx_clone_thread(ulong flags, ulong stack, ulong idx) __attribute__((visibility("hidden")));
+__asm__(".text\n.globl lx_clone_thread\nlx_clone_thread:\n"
+        " push %r12\n mov %rdx, %r12\n xor %edx, %edx\n xor %r10d, %r10d\n xor %r8d, %r8d\n"
+        " mov $56, %eax\n syscall\n test %rax, %rax\n jz 1f\n pop %r12\n ret\n"
+        "1:\n mov %r12, %rdi\n xor %ebp, %ebp\n and $-16, %rsp\n call lx_thread_main\n hlt\n");
+
+static long new_thread(struct lx_mailbox* parent, ulong idx) {
+  if (idx == 0 || idx >= LX_MAX_THREADS) return -22; /* EINVAL */
+  long r = map_altstack(idx);
+  if (r < 0) return r;
+  struct lx_mailbox* mb = mailbox(idx);
+  /* clone copies the parent's fs/gs bases; record that so the first resume
+   * only reloads them if the provider wants something else. */
+  mb->applied_fs = parent->applied_fs;
+  mb->applied_gs = parent->applied_gs;
+  const ulong flags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000;
+  /* CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM */
+  return lx_clone_thread(flags, LX_ALTSTACK_BASE + (idx + 1) * LX_ALTSTACK_SIZE, idx);
 }
 
 void stub_main(ulong* sp);
@@ -241,7 +285,8 @@ void stub_main(ulong* sp) {
 
   ulong all = ~0UL;
   sys4(NR_rt_sigprocmask, 2 /*SIG_SETMASK*/, &all, 0, 8);
-  ulong altstack = setup_thread_signals(0);
+  if (map_altstack(0) != 0) die(122);
+  ulong altstack = use_altstack(0);
   static const int sigs[] = {SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, LX_KICK_SIGNAL};
   struct k_sigaction sa = {(ulong)handler, 0x4 | 0x08000000 | 0x04000000 /*SIGINFO|ONSTACK|RESTORER*/,
                            (ulong)lx_restore_rt, ~0UL};
