@@ -25,6 +25,22 @@ struct Stat {  // struct stat, x86-64 (144 bytes)
 };
 static_assert(sizeof(Stat) == 144);
 
+struct StatFs {  // struct statfs, x86-64 (120 bytes)
+  int64_t f_type;
+  int64_t f_bsize;
+  uint64_t f_blocks;
+  uint64_t f_bfree;
+  uint64_t f_bavail;
+  uint64_t f_files;
+  uint64_t f_ffree;
+  int32_t f_fsid[2];
+  int64_t f_namelen;
+  int64_t f_frsize;
+  int64_t f_flags;
+  int64_t f_spare[4];
+};
+static_assert(sizeof(StatFs) == 120);
+
 struct Timespec {
   int64_t tv_sec;
   int64_t tv_nsec;
