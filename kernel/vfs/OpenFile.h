@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "kernel/abi/Linux.h"
 #include "kernel/base/Result.h"
@@ -45,6 +46,23 @@ class OpenFile {
     set_status_flags(flags);
     return {};
   }
+  // ---- fd-based metadata operations (fchmod, fchown, futimens, ftruncate,
+  // fallocate, fsync, fstatfs, f*xattr). Defaults are what Linux gives for
+  // objects that don't support them; filesystems override.
+  virtual Result<void> chmod(unsigned mode) { (void)mode; return err(EPERM); }
+  virtual Result<void> chown(uint32_t uid, uint32_t gid) { (void)uid; (void)gid; return err(EPERM); }
+  virtual Result<void> utimens(const abi::Timespec times[2]) { (void)times; return err(EPERM); }
+  virtual Result<void> truncate(int64_t length) { (void)length; return err(EINVAL); }
+  virtual Result<void> allocate(int mode, int64_t offset, int64_t len) { (void)mode; (void)offset; (void)len; return err(ENODEV); }
+  virtual Result<void> sync(bool data_only) { (void)data_only; return err(EINVAL); }
+  virtual Result<abi::StatFs> statfs() { return err(ENOSYS); }
+  virtual Result<uint64_t> getxattr(const std::string& name, std::span<uint8_t> value) { (void)name; (void)value; return err(ENODATA); }
+  virtual Result<void> setxattr(const std::string& name, std::span<const uint8_t> value, int flags) { (void)name; (void)value; (void)flags; return err(EOPNOTSUPP); }
+  virtual Result<uint64_t> listxattr(std::span<uint8_t> list) { (void)list; return 0; }
+  virtual Result<void> removexattr(const std::string& name) { (void)name; return err(ENODATA); }
+  // Identity of the underlying file for locks (st_dev, st_ino); nullopt-like 0,0 if none.
+  virtual std::pair<uint64_t, uint64_t> file_id() { return {0, 0}; }
+
   // The guest path this description was opened with (for *at() relative
   // lookups and /proc later); empty for anonymous files.
   const std::string& guest_path() const { return guest_path_; }
