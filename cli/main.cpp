@@ -1,5 +1,6 @@
 // lx: the command-line front end (wsl.exe's counterpart).
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <climits>
@@ -154,6 +155,9 @@ std::string guest_cwd(const std::string& root) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A guest writing to a closed pipe must get EPIPE (and its own SIGPIPE),
+  // not kill the provider.
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"lx: run Linux programs on the lxcore Linux personality"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "lx 0.1.0");

@@ -47,6 +47,7 @@ class Kernel {
  private:
   // Handles one syscall event for task; returns false when the task is gone.
   void handle_syscall(Task& task, uint64_t nr);
+  void raise_sigpipe(Task& task, uint64_t nr);
   void trace_syscall(Task& task, uint64_t nr, const SyscallArgs& args, long result);
 
   pico::Host& host_;

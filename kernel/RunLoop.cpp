@@ -22,6 +22,7 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
   init_default_rlimits(*tg);
   Task task(*tg, tg->pico().main_thread(), tg->pid());
   tg->cwd = config_.cwd;
+  tg->pgid = tg->sid = tg->pid();
   for (size_t fd = 0; fd < stdio.size(); ++fd)
     if (stdio[fd]) TRY(tg->fds().install_at(static_cast<int>(fd), stdio[fd], false));
   TRY(exec_image(task, ExecRequest{path, argv, envp}));
@@ -39,7 +40,8 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
         handle_syscall(task, ev.syscall_nr);
         if (tg->exiting) {
           tg->pico().kill();
-          return (tg->exit_status >> 8) & 0xff;
+          const int sig = tg->exit_status & 0x7f;
+          return sig ? status_from_signal(sig) : (tg->exit_status >> 8) & 0xff;
         }
         break;
       case pico::EventKind::Fault:

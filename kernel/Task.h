@@ -53,6 +53,9 @@ class ThreadGroup {
 
   // exit/exit_group handlers set these and return; the kernel's run loop
   // sees `exiting` after the handler and tears the group down.
+  int pgid = 0;  // process group and session ids (0 until set at creation)
+  int sid = 0;
+  uint32_t personality = 0;  // PER_LINUX
   int dumpable = 1;
   bool child_subreaper = false;
   bool exiting = false;

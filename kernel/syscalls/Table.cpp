@@ -12,6 +12,7 @@ SyscallTable::SyscallTable() {
   register_system(*this);
   register_futex(*this);
   register_prctl(*this);
+  register_session(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

@@ -69,5 +69,6 @@ void register_signal(SyscallTable&);    // rt_sigaction, rt_sigprocmask
 void register_system(SyscallTable&);    // uname, sysinfo, clock_gettime, getrandom
 void register_futex(SyscallTable&);
 void register_prctl(SyscallTable&);
+void register_session(SyscallTable&);  // process groups, sessions, personality
 
 }  // namespace lx

@@ -190,6 +190,16 @@ case_exit_with() {
   expect_status lx 44
 }
 
+# A writer whose reader went away dies of SIGPIPE (status 141 in a shell),
+# and the provider itself survives to report it.
+case_sigpipe_kills_writer() {
+  need_busybox
+  native=$("$BUSYBOX" sh -c "$BUSYBOX yes | $BUSYBOX head -n 1 >/dev/null; echo \$?" 2>&1)
+  got=$( ( "$LX" run -- "$BUSYBOX" yes; echo "status=$?" >"$TMP/yes.status" ) | "$BUSYBOX" head -n 1 >/dev/null; cat "$TMP/yes.status")
+  [ "$got" = "status=141" ] || fail "lx run -- busybox yes | head: $got, expected status=141"
+  [ "$native" = "0" ] || fail "native pipeline status $native"
+}
+
 case_segv() {
   same_as_native "$PROGS/segv"
   expect_status lx 139
