@@ -12,64 +12,12 @@
 #include "kernel/Task.h"
 #include "kernel/syscalls/Process.h"
 #include "kernel/syscalls/Table.h"
+#include "pico/fake/FakeHost.h"
 
 namespace lx {
 namespace {
 
 constexpr uint64_t kPage = 4096;
-
-class PageThread : public pico::Thread {
- public:
-  pico::Event run() override { return {}; }
-  pico::Registers& regs() override { return regs_; }
-  void interrupt() override {}
-  Result<void> map_anonymous(uint64_t, uint64_t, int) override { return {}; }
-  Result<void> unmap(uint64_t, uint64_t) override { return {}; }
-  Result<void> protect(uint64_t, uint64_t, int) override { return {}; }
-  Result<pico::Thread*> create_thread() override { return lx::err(EAGAIN); }
-
- private:
-  pico::Registers regs_{};
-};
-
-// Guest memory made of whole pages; everything else faults.
-class PageProcess : public pico::Process {
- public:
-  void map(uint64_t addr, uint64_t pages) {
-    for (uint64_t i = 0; i < pages; ++i) pages_[addr / kPage + i].fill(0);
-  }
-  pico::Thread& main_thread() override { return thread_; }
-  Result<void> read_memory(uint64_t addr, void* dst, size_t len) override {
-    if (read_memory_partial(addr, dst, len) != len) return err(EFAULT);
-    return {};
-  }
-  Result<void> write_memory(uint64_t addr, const void* src, size_t len) override {
-    for (size_t i = 0; i < len; ++i)
-      if (!byte(addr + i)) return err(EFAULT);
-    for (size_t i = 0; i < len; ++i) *byte(addr + i) = static_cast<const uint8_t*>(src)[i];
-    return {};
-  }
-  size_t read_memory_partial(uint64_t addr, void* dst, size_t len) override {
-    for (size_t i = 0; i < len; ++i) {
-      uint8_t* b = byte(addr + i);
-      if (!b) return i;
-      static_cast<uint8_t*>(dst)[i] = *b;
-    }
-    return len;
-  }
-  const std::vector<pico::Range>& reserved() const override { return reserved_; }
-  uint64_t vdso_base() const override { return 0; }
-  void kill() override {}
-
- private:
-  uint8_t* byte(uint64_t a) {
-    auto it = pages_.find(a / kPage);
-    return it == pages_.end() ? nullptr : &it->second[a % kPage];
-  }
-  std::map<uint64_t, std::array<uint8_t, kPage>> pages_;
-  PageThread thread_;
-  std::vector<pico::Range> reserved_;
-};
 
 class NoHost : public pico::Host {
  public:
@@ -85,9 +33,9 @@ constexpr int kPid = 7;
 class MiscSyscalls : public ::testing::Test {
  protected:
   explicit MiscSyscalls(uint32_t uid = 0) : kernel_(host_, nullptr, config(uid)) {
-    auto proc = std::make_unique<PageProcess>();
+    auto proc = std::make_unique<pico::fake::FakeProcess>();
     proc_ = proc.get();
-    proc_->map(kMem, 4);
+    proc_->memory().map(kMem, 4 * kPage, pico::kProtRead | pico::kProtWrite).release_value();
     tg_ = std::make_unique<ThreadGroup>(kernel_, std::move(proc), kPid);
     init_default_rlimits(*tg_);
     task_ = std::make_unique<Task>(*tg_, proc_->main_thread(), kPid);
@@ -120,7 +68,7 @@ class MiscSyscalls : public ::testing::Test {
 
   NoHost host_;
   Kernel kernel_;
-  PageProcess* proc_ = nullptr;
+  pico::fake::FakeProcess* proc_ = nullptr;
   std::unique_ptr<ThreadGroup> tg_;
   std::unique_ptr<Task> task_;
 };

@@ -1,5 +1,6 @@
 // strace-format rendering, against guest memory held in a map.
 #include "kernel/trace/Trace.h"
+#include "pico/fake/FakeHost.h"
 
 #include <gtest/gtest.h>
 
@@ -10,51 +11,11 @@
 namespace lx {
 namespace {
 
-class MapThread : public pico::Thread {
- public:
-  pico::Event run() override { return {}; }
-  pico::Registers& regs() override { return regs_; }
-  void interrupt() override {}
-  Result<void> map_anonymous(uint64_t, uint64_t, int) override { return {}; }
-  Result<void> unmap(uint64_t, uint64_t) override { return {}; }
-  Result<void> protect(uint64_t, uint64_t, int) override { return {}; }
-  Result<pico::Thread*> create_thread() override { return lx::err(EAGAIN); }
-
- private:
-  pico::Registers regs_{};
-};
-
-// Guest memory as individual bytes: anything not in the map is unmapped.
-class MapProcess : public pico::Process {
- public:
-  pico::Thread& main_thread() override { return thread_; }
-  Result<void> read_memory(uint64_t addr, void* dst, size_t len) override {
-    if (read_memory_partial(addr, dst, len) != len) return err(EFAULT);
-    return {};
-  }
-  Result<void> write_memory(uint64_t addr, const void* src, size_t len) override {
-    for (size_t i = 0; i < len; ++i) bytes[addr + i] = static_cast<const uint8_t*>(src)[i];
-    return {};
-  }
-  size_t read_memory_partial(uint64_t addr, void* dst, size_t len) override {
-    for (size_t i = 0; i < len; ++i) {
-      auto it = bytes.find(addr + i);
-      if (it == bytes.end()) return i;
-      static_cast<uint8_t*>(dst)[i] = it->second;
-    }
-    return len;
-  }
-  const std::vector<pico::Range>& reserved() const override { return reserved_; }
-  uint64_t vdso_base() const override { return 0; }
-  void kill() override {}
-
-  void put(uint64_t addr, const std::string& s) { write_memory(addr, s.data(), s.size()).release_value(); }
-
-  std::map<uint64_t, uint8_t> bytes;
-
- private:
-  MapThread thread_;
-  std::vector<pico::Range> reserved_;
+// Guest memory: one mapped window at kBuf; everything else is unmapped.
+struct TraceProcess {
+  TraceProcess() { fake.memory().map(0x10000, 0x10000, pico::kProtRead | pico::kProtWrite).release_value(); }
+  void put(uint64_t addr, const std::string& s) { fake.write_memory(addr, s.data(), s.size()).release_value(); }
+  pico::fake::FakeProcess fake;
 };
 
 SyscallEntry entry(const char* name, std::array<Arg, 6> args, bool returns_ptr = false) {
@@ -71,8 +32,8 @@ class TraceTest : public ::testing::Test {
   std::string fmt(const SyscallEntry& e, SyscallArgs a, long result) {
     return format_syscall(&e, 0, a, result, mem);
   }
-  MapProcess proc;
-  GuestMemory mem{proc};
+  TraceProcess proc;
+  GuestMemory mem{proc.fake};
 };
 
 constexpr uint64_t kBuf = 0x10000;
