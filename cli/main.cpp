@@ -152,9 +152,7 @@ std::string guest_cwd(const std::string& root) {
   return "/";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int lx_main(int argc, char** argv) {
   // A guest writing to a closed pipe must get EPIPE (and its own SIGPIPE),
   // not kill the provider.
   signal(SIGPIPE, SIG_IGN);
@@ -195,4 +193,16 @@ int main(int argc, char** argv) {
   opts.trace = trace_opt->count() > 0;
   opts.command = std::move(command);
   return run(opts);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return lx_main(argc, argv);
+  } catch (const std::exception& e) {
+    // Only CLI11 and the standard library throw; the kernel never does.
+    std::fprintf(stderr, "lx: %s\n", e.what());
+    return kStatusProviderError;
+  }
 }

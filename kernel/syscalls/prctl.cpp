@@ -29,7 +29,7 @@ Result<long> sys_prctl(Task& t, const SyscallArgs& a) {
     }
     case kGetName: {
       char name[16] = {};
-      std::memcpy(name, t.comm.data(), std::min<size_t>(t.comm.size(), 15));
+      t.comm.copy(name, 15);  // name[15] stays NUL
       TRY(t.mem().copy_out(a[1], name, sizeof name));
       return 0;
     }
