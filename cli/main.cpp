@@ -28,6 +28,8 @@ std::string guest_cwd(const std::string& root);
 
 struct RunOptions {
   std::string root = "/";
+  bool root_given = false;
+  std::vector<std::string> binds;  // HOST:GUEST[:ro]
   std::string trace_file;
   bool trace = false;
   std::vector<std::string> command;
@@ -64,13 +66,71 @@ std::string find_program(lx::Vfs& vfs, const std::string& name, const std::vecto
   return name;
 }
 
-int run(const RunOptions& opts) {
-  const std::string& prog = opts.command.front();
+std::string host_cwd() {
+  char cwd[PATH_MAX];
+  return getcwd(cwd, sizeof cwd) ? std::string(cwd) : std::string("/");
+}
+
+// Creates the directories of an absolute guest path that are missing (in
+// the instance's tmpfs: the cwd may lie under /tmp).
+void make_guest_dirs(lx::Vfs& vfs, const std::string& path) {
+  for (size_t i = path.find('/', 1); ; i = path.find('/', i + 1)) {
+    (void)vfs.mkdir("/", path.substr(0, i), 0755);
+    if (i == std::string::npos) break;
+  }
+}
+
+// The instance's mounts: the root (host / or --root DIR, read-only), tmpfs
+// on /tmp and /run, the caller's cwd read-write at its own path (default
+// root only), then every --bind. Returns an exit status on failure.
+lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts) {
   auto vfs = lx::Vfs::create(opts.root, /*read_only=*/true);
   if (!vfs.ok()) {
     std::fprintf(stderr, "lx: cannot use %s as root: %s\n", opts.root.c_str(), std::strerror(vfs.error()));
-    return kStatusProviderError;
+    return lx::err(kStatusProviderError);
   }
+  lx::Vfs& v = *vfs.value();
+  for (const char* dir : {"/tmp", "/run"}) {
+    auto r = v.mount_tmpfs(dir);
+    if (!r.ok() && r.error() != ENOENT)
+      std::fprintf(stderr, "lx: cannot mount tmpfs on %s: %s\n", dir, std::strerror(r.error()));
+  }
+  if (!opts.root_given) {
+    const std::string cwd = host_cwd();
+    if (cwd != "/") {
+      make_guest_dirs(v, cwd);
+      auto r = v.mount_host(cwd, cwd, /*read_only=*/false);
+      if (!r.ok()) std::fprintf(stderr, "lx: cannot mount %s: %s\n", cwd.c_str(), std::strerror(r.error()));
+    }
+  }
+  for (const std::string& spec : opts.binds) {
+    // HOST:GUEST[:ro]
+    const size_t colon = spec.find(':');
+    std::string host = spec.substr(0, colon), guest, mode;
+    if (colon != std::string::npos) {
+      const size_t colon2 = spec.find(':', colon + 1);
+      guest = spec.substr(colon + 1, colon2 == std::string::npos ? std::string::npos : colon2 - colon - 1);
+      if (colon2 != std::string::npos) mode = spec.substr(colon2 + 1);
+    }
+    if (host.empty() || guest.empty() || guest.front() != '/' || (!mode.empty() && mode != "ro" && mode != "rw")) {
+      std::fprintf(stderr, "lx: --bind %s: expected HOST:GUEST[:ro] with an absolute GUEST path\n", spec.c_str());
+      return lx::err(kStatusUsage);
+    }
+    auto r = v.mount_host(host, guest, mode == "ro");
+    if (!r.ok()) {
+      std::fprintf(stderr, "lx: --bind %s: %s: %s\n", spec.c_str(), r.error() == ENOENT || r.error() == ENOTDIR
+                   ? "the guest directory must exist (host and guest paths must be directories)" : "cannot mount",
+                   std::strerror(r.error()));
+      return lx::err(kStatusUsage);
+    }
+  }
+  return vfs;
+}
+
+int run(const RunOptions& opts) {
+  const std::string& prog = opts.command.front();
+  auto vfs = build_filesystem(opts);
+  if (!vfs.ok()) return vfs.error();
   auto host = pico::LinuxHost::create();
   if (!host.ok()) {
     std::fprintf(stderr, "lx: cannot start the Linux host backend: %s\n", std::strerror(host.error()));
@@ -78,7 +138,8 @@ int run(const RunOptions& opts) {
   }
 
   lx::KernelConfig config;
-  config.cwd = guest_cwd(opts.root);
+  config.cwd = opts.root_given ? guest_cwd(opts.root) : host_cwd();
+  vfs.value()->set_credentials({config.uid, config.gid});
   FILE* trace = nullptr;
   if (opts.trace) {
     trace = opts.trace_file.empty() ? stderr : std::fopen(opts.trace_file.c_str(), "we");
@@ -137,7 +198,7 @@ void split_run_args(int argc, char** argv, int first, std::vector<std::string>& 
       return;
     }
     ours.push_back(a);
-    if (a == "--root" && i + 1 < argc) ours.emplace_back(argv[++i]);
+    if ((a == "--root" || a == "--bind") && i + 1 < argc) ours.emplace_back(argv[++i]);
   }
 }
 
@@ -163,6 +224,9 @@ int lx_main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "Run PROG [ARGS...] in a fresh one-shot instance (no daemon)");
   run_cmd->add_option("--root", opts.root, "Host directory used as the guest's / (read-only)")
       ->check(CLI::ExistingDirectory);
+  run_cmd->add_option("--bind", opts.binds,
+                      "Mount host directory HOST at guest directory GUEST (HOST:GUEST[:ro]; repeatable; GUEST must exist)")
+      ->allow_extra_args(false);
   CLI::Option* trace_opt =
       run_cmd->add_option("--trace", opts.trace_file, "Print each guest syscall in strace format (stderr or =FILE)")
           ->expected(0, 1);
@@ -191,6 +255,7 @@ int lx_main(int argc, char** argv) {
   }
   if (syscalls_cmd->parsed()) return list_syscalls();
   opts.trace = trace_opt->count() > 0;
+  opts.root_given = run_cmd->get_option("--root")->count() > 0;
   opts.command = std::move(command);
   return run(opts);
 }

@@ -65,6 +65,13 @@ class Thread {
   virtual Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) = 0;
   virtual Result<void> unmap(uint64_t addr, uint64_t len) = 0;
   virtual Result<void> protect(uint64_t addr, uint64_t len, int prot) = 0;
+  // Maps host_fd (a provider-side descriptor; the backend does not keep it)
+  // at [addr, addr+len) from `offset`, replacing what was there. shared:
+  // stores reach the file and other mappings of it (MAP_SHARED); otherwise
+  // copy-on-write (MAP_PRIVATE). The host checks the fd's access mode
+  // against prot and fails EACCES/ENODEV like mmap(2).
+  virtual Result<void> map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
+                                uint64_t offset) = 0;
 
   // Starts another thread in this thread's process, carried out by this
   // (stopped) thread. The new thread is stopped, owned by the process, and
@@ -84,6 +91,10 @@ class Process {
   // Reads up to len bytes, stopping early at the first inaccessible byte;
   // returns how many were read (for NUL-terminated strings near a boundary).
   virtual size_t read_memory_partial(uint64_t addr, void* dst, size_t len) = 0;
+
+  // mincore(2): one byte per page of [addr, addr + pages*4096), bit 0 set
+  // if the page is in memory (present or swapped counts as resident).
+  virtual Result<void> residency(uint64_t addr, uint64_t pages, uint8_t* out) = 0;
 
   // Ranges the guest may never map or touch (the backend's own code, data,
   // stacks). The kernel keeps guest mappings out of them.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <span>
+#include <vector>
 
 #include "kernel/mm/AddressSpace.h"
 
@@ -84,6 +85,7 @@ Result<ElfFile> read_elf(OpenFile& file, int bad) {
       out.interp = TRY(read_interp(file, p, bad));
       have_interp = true;
     }
+    if (p.type == elf::kPtGnuStack) out.exec_stack = (p.flags & elf::kPfX) != 0;
     if (p.type != elf::kPtLoad) continue;
     TRY(check_load(p, bad));
     if (p.memsz == 0) continue;
@@ -128,15 +130,38 @@ Result<void> load_segment(Task& task, const elf::Phdr& p, const OpenFileRef& fil
 
   const int prot = prot_of(p.flags);
   const uint64_t len = mem_end - map_start;
-  TRY(t.map_anonymous(map_start, len, prot | pico::kProtWrite));
+  const int host_fd = file->host_fd_for_mmap();
   Result<void> r;
-  if (p.filesz != 0) {
+  if (host_fd >= 0 && p.filesz != 0) {
+    // As Linux's elf_map(): the file's pages mapped privately (no copy), the
+    // bss part of the last file page zeroed, anonymous pages after it.
+    const bool bss = p.memsz > p.filesz;
+    r = t.map_file(map_start, file_map_end - map_start, bss ? prot | pico::kProtWrite : prot, false, host_fd,
+                   p.offset - pad);
+    if (r.ok() && bss) {
+      const uint64_t zero_from = vaddr + p.filesz;
+      if (file_map_end > zero_from) {
+        std::vector<uint8_t> zeros(static_cast<size_t>(file_map_end - zero_from), 0);
+        r = task.tg().pico().write_memory(zero_from, zeros.data(), zeros.size());
+      }
+      if (r.ok() && mem_end > file_map_end) r = t.map_anonymous(file_map_end, mem_end - file_map_end, prot);
+      if (r.ok() && !(prot & pico::kProtWrite)) r = t.protect(map_start, file_map_end - map_start, prot);
+    }
+    if (!r.ok()) {
+      (void)t.unmap(map_start, len);
+      mm.remove(map_start, mem_end);
+      return r;
+    }
+  } else {
+    TRY(t.map_anonymous(map_start, len, prot | pico::kProtWrite));
+  }
+  if (host_fd < 0 && p.filesz != 0) {
     // Whole file pages, as a file mapping would show them, except that the
     // tail of the last one is bss (zero) when the segment has bss.
     uint64_t copy_len = p.memsz > p.filesz ? pad + p.filesz : file_map_end - map_start;
     r = copy_file_to_guest(task, map_start, copy_len, *file, p.offset - pad);
   }
-  if (r.ok() && !(prot & pico::kProtWrite)) r = t.protect(map_start, len, prot);
+  if (r.ok() && (host_fd < 0 || p.filesz == 0) && !(prot & pico::kProtWrite)) r = t.protect(map_start, len, prot);
   if (!r.ok()) {
     (void)t.unmap(map_start, len);
     mm.remove(map_start, mem_end);
@@ -150,6 +175,7 @@ Result<void> load_segment(Task& task, const elf::Phdr& p, const OpenFileRef& fil
     v.dev = st.st_dev;
     v.inode = st.st_ino;
     v.file = file;
+    v.host_file = host_fd >= 0;
     mm.insert(v);
   }
   if (mem_end > file_map_end) mm.insert(make_vma(file_map_end, mem_end, prot));

@@ -17,6 +17,9 @@ struct ElfFile {
   std::string interp;     // PT_INTERP path; empty for static programs
   uint64_t min_vaddr = 0;  // page-rounded extent of the PT_LOAD segments
   uint64_t max_end = 0;
+  // PT_GNU_STACK asks for PF_X: the process stack is mapped executable (as
+  // Linux's EXSTACK_ENABLE_X). Without the header x86-64 stacks stay NX.
+  bool exec_stack = false;
   bool is_dyn() const { return ehdr.type == elf::kTypeDyn; }
 };
 

@@ -20,7 +20,7 @@ namespace {
 
 constexpr uint32_t kModeTypeMask = 0170000, kModeRegular = 0100000;
 constexpr int kOpenReadOnly = 0;
-constexpr int kMaxScriptDepth = 4;                    // BINPRM_MAX_RECURSION
+constexpr int kMaxScriptDepth = 4;                    // binfmt rewrites after the first script
 constexpr uint64_t kEtDynBase = 0x555555554000ull;    // ELF_ET_DYN_BASE: 2/3 of the 47-bit space
 constexpr uint64_t kTopRegion = 0x7f0000000000ull;    // reserved ranges above this cap the stack
 constexpr uint64_t kDefaultStack = 8ull << 20;
@@ -78,7 +78,9 @@ Result<Program> resolve_program(Task& task, const ExecRequest& req) {
     uint64_t got = TRY(prog.file->pread(std::span<uint8_t>(head, sizeof head), 0));
     auto script = TRY(parse_script_line(std::span<const uint8_t>(head, static_cast<size_t>(got))));
     if (!script) break;
-    if (depth >= kMaxScriptDepth) return err(ELOOP);
+    // fs/exec.c exec_binprm(): the program plus up to 5 interpreters may
+    // be scripts; a sixth script is ELOOP (measured on Linux 6.x).
+    if (depth > kMaxScriptDepth) return err(ELOOP);
     prog.argv = script_argv(*script, prog.path, prog.argv);
     prog.path = script->interpreter;
   }
@@ -146,7 +148,8 @@ std::vector<AuxEntry> make_auxv(Task& task, const LoadedElf& main, const ElfFile
 Result<void> load_program(Task& task, const ExecRequest& req, const Program& prog, uint64_t stack_size) {
   MemoryMap& mm = task.tg().mm();
   const uint64_t stack_top = TRY(place_stack(mm, stack_size));
-  TRY(map_fixed(task, make_vma(stack_top - stack_size, stack_top, pico::kProtRead | pico::kProtWrite, "[stack]")));
+  const int stack_prot = pico::kProtRead | pico::kProtWrite | (prog.elf.exec_stack ? pico::kProtExec : 0);
+  TRY(map_fixed(task, make_vma(stack_top - stack_size, stack_top, stack_prot, "[stack]")));
   const uint64_t gap = std::max(kMinStackGap, stack_size);
   const uint64_t below_stack = stack_top - stack_size;
   mm.set_mmap_base(below_stack > gap + kMmapRndPages * kPageSize

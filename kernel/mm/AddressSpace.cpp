@@ -50,6 +50,23 @@ Result<void> map_fixed_from_file(Task& task, const Vma& vma, OpenFile& file) {
   return {};
 }
 
+Result<void> map_fixed_host_file(Task& task, const Vma& vma) {
+  if (!vma.file || !vma.host_file) return err(EINVAL);
+  const int fd = vma.file->host_fd_for_mmap();
+  if (fd < 0) return err(ENODEV);
+  TRY(task.thread().map_file(vma.start, vma.end - vma.start, vma.prot, vma.shared, fd, vma.offset));
+  MemoryMap& mm = task.tg().mm();
+  mm.remove(vma.start, vma.end);
+  mm.insert(vma);
+  return {};
+}
+
+Result<void> map_like(Task& task, const Vma& vma) {
+  if (vma.host_file) return map_fixed_host_file(task, vma);
+  if (vma.file) return map_fixed_from_file(task, vma, *vma.file);
+  return map_fixed(task, vma);
+}
+
 Result<void> unmap_range(Task& task, uint64_t start, uint64_t end) {
   MemoryMap& mm = task.tg().mm();
   for (const Vma& v : mm.vmas_in(start, end)) {

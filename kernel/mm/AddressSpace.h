@@ -19,6 +19,16 @@ Result<void> map_fixed(Task& task, const Vma& vma);
 // are written while writable and only then get vma.prot.
 Result<void> map_fixed_from_file(Task& task, const Vma& vma, OpenFile& file);
 
+// Maps [vma.start, vma.end) of vma.file for real through the host
+// (vma.host_file must be set and the file must offer host_fd_for_mmap()):
+// MAP_SHARED or MAP_PRIVATE per vma.shared, at vma.offset, with vma.prot.
+// ENODEV if the file has no host fd to map.
+Result<void> map_fixed_host_file(Task& task, const Vma& vma);
+
+// Recreates a VMA piece's pages from what backs it: a host mapping of the
+// file again, a private copy of the file, or fresh zeroed memory.
+Result<void> map_like(Task& task, const Vma& vma);
+
 // Copies len bytes of `file` at `offset` to guest address addr, which must be
 // mapped writable; stops at end of file (the rest stays as it is).
 Result<void> copy_file_to_guest(Task& task, uint64_t addr, uint64_t len, OpenFile& file, uint64_t offset);

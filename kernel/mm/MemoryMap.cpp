@@ -62,7 +62,7 @@ static bool mergeable(const Vma& a, const Vma& b) {
   if (a.end != b.start || a.prot != b.prot || a.shared != b.shared || a.may_write != b.may_write ||
       a.name != b.name)
     return false;
-  if (a.dev != b.dev || a.inode != b.inode || a.file != b.file) return false;
+  if (a.dev != b.dev || a.inode != b.inode || a.file != b.file || a.host_file != b.host_file) return false;
   bool file_backed = a.inode != 0 || a.file;
   return !file_backed || a.offset + (a.end - a.start) == b.offset;
 }

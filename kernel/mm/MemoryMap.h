@@ -40,6 +40,10 @@ struct Vma {
   uint64_t dev = 0;      // Linux dev_t encoding (major << 8 | minor for small numbers)
   uint64_t inode = 0;
   OpenFileRef file;
+  // The host maps `file` itself (Thread::map_file): pages follow the file
+  // (shared ones write to it), so recreating pages means mapping it again,
+  // and moving must not turn them into copies.
+  bool host_file = false;
 };
 
 inline Vma make_vma(uint64_t start, uint64_t end, int prot, std::string name = {}) {

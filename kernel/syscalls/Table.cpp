@@ -12,6 +12,11 @@ SyscallTable::SyscallTable() {
   register_system(*this);
   register_futex(*this);
   register_prctl(*this);
+  register_file_ns(*this);
+  register_file_attr(*this);
+  register_file_xattr(*this);
+  register_file_locks(*this);
+  register_file_misc(*this);
   register_session(*this);
 }
 

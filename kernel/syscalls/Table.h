@@ -69,6 +69,11 @@ void register_signal(SyscallTable&);    // rt_sigaction, rt_sigprocmask
 void register_system(SyscallTable&);    // uname, sysinfo, clock_gettime, getrandom
 void register_futex(SyscallTable&);
 void register_prctl(SyscallTable&);
+void register_file_ns(SyscallTable&);     // mkdir, mknod, unlink, rmdir, rename, link, symlink (+ *at)
+void register_file_attr(SyscallTable&);   // chmod/chown/utimes families, truncate, fallocate, statx, statfs, sync
+void register_file_xattr(SyscallTable&);  // {,l,f}{get,set,list,remove}xattr
+void register_file_locks(SyscallTable&);  // flock (fcntl locks are dispatched from fcntl)
+void register_file_misc(SyscallTable&);   // creat, openat2, close_range, preadv2/pwritev2, copy_file_range, splice
 void register_session(SyscallTable&);  // process groups, sessions, personality
 
 }  // namespace lx

@@ -9,6 +9,7 @@
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
+#include "kernel/syscalls/FileLocks.h"
 #include "kernel/syscalls/Table.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/GuestIo.h"
@@ -172,7 +173,9 @@ Result<long> sys_openat(Task& task, const SyscallArgs& a) {
 }
 
 Result<long> sys_close(Task& task, const SyscallArgs& a) {
+  OpenFileRef f = TRY(task.fds().get(arg_int(a[0])));
   TRY(task.fds().close(arg_int(a[0])));
+  release_posix_locks(task, f);  // closing any fd drops the process's record locks on the file
   return 0;
 }
 
@@ -242,6 +245,7 @@ Result<long> sys_fcntl(Task& task, const SyscallArgs& a) {
       return 0;
     }
     default:
+      if (is_fcntl_lock_cmd(cmd)) return fcntl_lock(task, f, cmd, arg);
       // O_PATH descriptions accept only the commands above.
       if (f->is_path()) return err(EBADF);
       return err(EINVAL);
@@ -265,8 +269,9 @@ void register_file_io(SyscallTable& t) {
   t.add(32, "dup", Support::Full, sys_dup, {A::Fd});
   t.add(33, "dup2", Support::Full, sys_dup2, {A::Fd, A::Fd});
   t.add(72, "fcntl", Support::Partial, sys_fcntl, {A::Fd, A::Int, A::Hex},
-        "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/F_SETFD, F_GETFL/F_SETFL only; locks, owners, leases, "
-        "notify, pipe size and seals return EINVAL; O_ASYNC is recorded but sends no SIGIO");
+        "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/F_SETFD, F_GETFL/F_SETFL and record/OFD locks (a conflicting "
+        "F_SETLKW fails EDEADLK instead of sleeping); owners, leases, notify, pipe size and seals "
+        "return EINVAL; O_ASYNC is recorded but sends no SIGIO");
   t.add(257, "openat", Support::Full, sys_openat, {A::DirFd, A::Path, A::OpenFlags, A::Mode});
   t.add(292, "dup3", Support::Full, sys_dup3, {A::Fd, A::Fd, A::OpenFlags});
   t.add(295, "preadv", Support::Full, sys_preadv, {A::Fd, A::Ptr, A::Int, A::Long});

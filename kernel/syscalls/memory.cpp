@@ -1,11 +1,18 @@
 // brk, mmap, munmap, mprotect, mremap, madvise. Layout decisions are made against
 // the MemoryMap; the host only gets fixed-address requests (AddressSpace.h).
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include "kernel/Task.h"
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/HostFile.h"
 
 namespace lx {
 
@@ -33,9 +40,25 @@ constexpr uint64_t k32BitLo = 0x40000000, k32BitHi = 0x80000000;
 
 constexpr uint64_t kMremapMayMove = 1, kMremapFixed = 2, kMremapDontUnmap = 4;
 
-constexpr int kOpenPath = 010000000;
+constexpr int kOpenPath = 010000000, kOpenReadWrite = 2;
 
 constexpr int kMadvDontNeed = 4, kMadvRemove = 9, kMadvHwPoison = 100, kMadvSoftOffline = 101;
+
+// Private file mappings are host mappings too (instead of copies): see
+// bench/README.md for the python3 start-up measured both ways.
+constexpr bool kPrivateFileMapsOnHost = true;
+
+// The backing of a shared anonymous mapping: an unlinked host memfd of len bytes.
+Result<OpenFileRef> make_shared_anon_file(uint64_t len) {
+  int fd = memfd_create("lx-shmem", MFD_CLOEXEC);
+  if (fd < 0) return err(errno == EMFILE || errno == ENFILE ? ENOMEM : errno);
+  if (ftruncate(fd, static_cast<off_t>(len)) != 0) {
+    int e = errno;
+    close(fd);
+    return err(e == EFBIG || e == EINVAL ? ENOMEM : e);
+  }
+  return make_host_fd_file(fd, kOpenReadWrite);
+}
 
 int to_prot(uint64_t prot) { return static_cast<int>(prot & kProtMask); }
 
@@ -125,9 +148,21 @@ Result<long> do_mmap(Task& task, MmapRequest r) {
   const bool shared = type != kMapPrivate;
   Vma vma = make_vma(addr, end, to_prot(r.prot));
   vma.shared = shared;
-  if (anonymous) {
-    // Partial: shared anonymous memory is private until fork exists.
+  if (anonymous && !shared) {
     TRY(map_fixed(task, vma));
+    return static_cast<long>(addr);
+  }
+  if (anonymous) {
+    // Shared anonymous memory is a deleted file as on Linux (shmem behind
+    // "/dev/zero (deleted)"): a host memfd, so that the pages stay shared
+    // with every later mapping of them (mremap, and fork once it exists).
+    vma.file = TRY(make_shared_anon_file(r.len));
+    vma.host_file = true;
+    abi::Stat st = TRY(vma.file->stat());
+    vma.name = "/dev/zero (deleted)";
+    vma.dev = 1;  // Linux shows shmem as 00:01
+    vma.inode = st.st_ino;
+    TRY(map_fixed_host_file(task, vma));
     return static_cast<long>(addr);
   }
 
@@ -135,19 +170,27 @@ Result<long> do_mmap(Task& task, MmapRequest r) {
   if (!file->readable()) return err(EACCES);
   if (shared && (r.prot & pico::kProtWrite) && !file->writable()) return err(EACCES);
   if (file->is_directory()) return err(ENODEV);
-  // Partial: file mappings are copies. That is exact for private mappings,
-  // and for shared ones of a file not open for writing (they can never be
-  // made writable); shared mappings that could write back need a host
-  // mapping of the file, which the pico interface does not offer yet.
-  if (shared && file->writable()) return err(ENODEV);
-  vma.may_write = !shared;
+  // Files with a host descriptor are mapped by the host itself: shared
+  // mappings write to the file and see its changes, private ones are
+  // copy-on-write pages of it. Files without one (in-memory filesystems)
+  // get a private copy, which is exact for MAP_PRIVATE and for MAP_SHARED
+  // of a file not open for writing (it can never be made writable).
+  const bool host_map = file->host_fd_for_mmap() >= 0 && (shared || kPrivateFileMapsOnHost);
+  if (shared && file->writable() && !host_map) return err(ENODEV);
+  vma.may_write = !shared || file->writable();
   abi::Stat st = TRY(file->stat());
   vma.name = file->guest_path();
   vma.offset = r.offset;
   vma.dev = st.st_dev;
   vma.inode = st.st_ino;
   vma.file = file;
-  Result<void> res = map_fixed_from_file(task, vma, *file);
+  vma.host_file = host_map;
+  Result<void> res = host_map ? map_fixed_host_file(task, vma) : map_fixed_from_file(task, vma, *file);
+  if (!res.ok() && host_map && !shared && res.error() == ENODEV) {
+    // Some host files read fine but cannot be mapped: a copy is exact here.
+    vma.host_file = false;
+    res = map_fixed_from_file(task, vma, *file);
+  }
   if (!res.ok()) return err(res.error() == ESPIPE ? ENODEV : res.error());
   return static_cast<long>(addr);
 }
@@ -187,10 +230,21 @@ bool valid_advice(int advice) {
 }
 
 // Fresh pages for one VMA piece: zeros for anonymous memory, the file's
-// bytes again for a private file mapping.
+// bytes again for a private file mapping. Shared pages are the file's: they
+// stay as they are (MADV_DONTNEED only drops the page table entries).
 Result<void> discard_pages(Task& task, const Vma& piece) {
-  if (piece.file) return map_fixed_from_file(task, piece, *piece.file);
-  return map_fixed(task, piece);
+  if (piece.shared && piece.host_file) return {};
+  return map_like(task, piece);
+}
+
+// MADV_REMOVE: frees the file's backing store, as fallocate(PUNCH_HOLE).
+Result<void> remove_pages(const Vma& piece) {
+  int fd = piece.file && piece.host_file ? piece.file->host_fd_for_mmap() : -1;
+  if (fd < 0) return err(EOPNOTSUPP);
+  if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(piece.offset),
+                static_cast<off_t>(piece.end - piece.start)) != 0)
+    return err(errno);
+  return {};
 }
 
 Result<long> sys_madvise(Task& task, const SyscallArgs& a) {
@@ -210,7 +264,10 @@ Result<long> sys_madvise(Task& task, const SyscallArgs& a) {
       if (!(v.prot & pico::kProtWrite)) return err(EACCES);
     }
   }
-  if (advice == kMadvDontNeed || advice == kMadvRemove) {
+  if (advice == kMadvRemove) {
+    for (const Vma& v : mm.vmas_in(start, end)) TRY(remove_pages(v));
+  }
+  if (advice == kMadvDontNeed) {
     for (const Vma& v : mm.vmas_in(start, end)) TRY(discard_pages(task, v));
   }
   // Other advice only tunes paging; applying it to the mapped parts and
@@ -245,11 +302,6 @@ Vma extension_of(const Vma& vma, uint64_t start, uint64_t end) {
   return v;
 }
 
-Result<void> map_like(Task& task, const Vma& v) {
-  if (v.file) return map_fixed_from_file(task, v, *v.file);
-  return map_fixed(task, v);
-}
-
 // Moves [old, old+old_len) to new_addr, growing to new_len; the host has no
 // page remapping, so the bytes are copied.
 Result<long> move_mapping(Task& task, const Vma& vma, uint64_t old_addr, uint64_t old_len, uint64_t new_addr,
@@ -259,11 +311,27 @@ Result<long> move_mapping(Task& task, const Vma& vma, uint64_t old_addr, uint64_
   Vma moved = extension_of(vma, old_addr, old_addr + new_len);
   moved.start = new_addr;
   moved.end = new_addr + new_len;
-  TRY(t.map_anonymous(new_addr, new_len, vma.prot | pico::kProtRead | pico::kProtWrite));
+  MemoryMap& mm = task.tg().mm();
+  if (vma.shared && vma.host_file) {
+    // The pages are the file's: mapping it again at the new place moves them.
+    TRY(map_fixed_host_file(task, moved));
+    if (dont_unmap) return static_cast<long>(new_addr);  // the old range keeps showing the file
+    TRY(unmap_range(task, old_addr, old_addr + old_len));
+    return static_cast<long>(new_addr);
+  }
   Result<void> r;
+  if (vma.host_file) {
+    // Private file pages: the file again, then the process's own changes.
+    Vma writable = moved;
+    writable.prot |= pico::kProtRead | pico::kProtWrite;
+    r = t.map_file(new_addr, new_len, writable.prot, false, vma.file->host_fd_for_mmap(), moved.offset);
+  } else {
+    r = t.map_anonymous(new_addr, new_len, vma.prot | pico::kProtRead | pico::kProtWrite);
+  }
+  if (!r.ok()) return err(r.error());
   if (!(vma.prot & pico::kProtRead)) r = t.protect(old_addr, old_len, vma.prot | pico::kProtRead);
   if (r.ok()) r = copy_guest(task, new_addr, old_addr, keep);
-  if (r.ok() && new_len > keep && moved.file) {
+  if (r.ok() && new_len > keep && moved.file && !moved.host_file) {
     Vma tail = extension_of(moved, new_addr + keep, new_addr + new_len);
     r = copy_file_to_guest(task, tail.start, tail.end - tail.start, *tail.file, tail.offset);
   }
@@ -271,15 +339,14 @@ Result<long> move_mapping(Task& task, const Vma& vma, uint64_t old_addr, uint64_
   if (!(vma.prot & pico::kProtRead)) (void)t.protect(old_addr, old_len, vma.prot);
   if (!r.ok()) {
     (void)t.unmap(new_addr, new_len);
-    task.tg().mm().remove(new_addr, new_addr + new_len);
+    mm.remove(new_addr, new_addr + new_len);
     return err(r.error());
   }
-  MemoryMap& mm = task.tg().mm();
   mm.remove(new_addr, new_addr + new_len);
   mm.insert(moved);
   // MREMAP_DONTUNMAP leaves the old range mapped but empty.
   if (dont_unmap)
-    TRY(map_fixed(task, extension_of(vma, old_addr, old_addr + old_len)));
+    TRY(map_like(task, extension_of(vma, old_addr, old_addr + old_len)));
   else
     TRY(unmap_range(task, old_addr, old_addr + old_len));
   return static_cast<long>(new_addr);
@@ -329,14 +396,82 @@ Result<long> sys_mremap(Task& task, const SyscallArgs& a) {
   return move_mapping(task, vma, addr, old_len, dest, new_len, flags & kMremapDontUnmap);
 }
 
+// ---- msync / mincore ----------------------------------------------------------
+
+constexpr uint64_t kMsAsync = 1, kMsInvalidate = 2, kMsSync = 4;
+
+Result<long> sys_msync(Task& task, const SyscallArgs& a) {
+  uint64_t start = a[0], len = a[1], flags = a[2];
+  // mm/msync.c, in its order.
+  if (flags & ~(kMsAsync | kMsInvalidate | kMsSync)) return err(EINVAL);
+  if (!page_aligned(start)) return err(EINVAL);
+  if ((flags & kMsAsync) && (flags & kMsSync)) return err(EINVAL);
+  uint64_t end = 0;
+  if (!page_up(len, &len) || __builtin_add_overflow(start, len, &end)) return err(ENOMEM);
+  if (end == start) return 0;
+  MemoryMap& mm = task.tg().mm();
+  // Stores to shared host mappings are in the host's page cache at once,
+  // so read(2) already sees them; MS_SYNC additionally asks for the disk.
+  if (flags & kMsSync) {
+    std::vector<int> synced;
+    for (const Vma& v : mm.vmas_in(start, end)) {
+      if (!v.shared || !v.host_file || !v.file) continue;
+      int fd = v.file->host_fd_for_mmap();
+      if (fd < 0 || std::find(synced.begin(), synced.end(), fd) != synced.end()) continue;
+      if (fdatasync(fd) != 0 && errno != EINVAL && errno != EROFS) return err(EIO);
+      synced.push_back(fd);
+    }
+  }
+  // Holes are reported after the mapped parts were handled, like Linux.
+  if (!mm.covered(start, end)) return err(ENOMEM);
+  return 0;
+}
+
+Result<long> sys_mincore(Task& task, const SyscallArgs& a) {
+  uint64_t start = a[0], len = a[1], vec = a[2];
+  if (!page_aligned(start)) return err(EINVAL);
+  uint64_t end = 0;
+  // access_ok() on [start, start+len): outside user space is ENOMEM here.
+  if (__builtin_add_overflow(start, len, &end) || end > MemoryMap::kUserEnd) return err(ENOMEM);
+  uint64_t pages = (len >> 12) + ((len & (kPageSize - 1)) != 0);
+  if (pages == 0) return 0;
+  MemoryMap& mm = task.tg().mm();
+  // Linux fills the vector a chunk at a time and stops at the first hole
+  // (ENOMEM) or unwritable byte (EFAULT); whole-range checks first give the
+  // same errors as long as the vector is valid.
+  constexpr uint64_t kChunk = 4096;
+  std::vector<uint8_t> buf(static_cast<size_t>(std::min(pages, kChunk)));
+  for (uint64_t done = 0; done < pages;) {
+    const uint64_t n = std::min(pages - done, kChunk);
+    const uint64_t s = start + done * kPageSize, e = s + n * kPageSize;
+    if (!mm.covered(s, e)) {
+      // The pages before the hole are still reported.
+      uint64_t ok = 0;
+      while (ok < n && mm.find(s + ok * kPageSize)) ++ok;
+      if (ok) {
+        TRY(task.tg().pico().residency(s, ok, buf.data()));
+        TRY(task.tg().pico().write_memory(vec + done, buf.data(), static_cast<size_t>(ok)));
+      }
+      return err(ENOMEM);
+    }
+    TRY(task.tg().pico().residency(s, n, buf.data()));
+    TRY(task.tg().pico().write_memory(vec + done, buf.data(), static_cast<size_t>(n)));
+    done += n;
+  }
+  return 0;
+}
+
 }  // namespace
 
 void register_memory(SyscallTable& t) {
+  t.add(26, "msync", Support::Full, sys_msync, {Arg::Ptr, Arg::Size, Arg::Hex});
+  t.add(27, "mincore", Support::Partial, sys_mincore, {Arg::Ptr, Arg::Size, Arg::Ptr},
+        "residency is the page table's (present or swapped); page-cache pages not mapped yet count as absent");
   t.add(12, "brk", Support::Partial, sys_brk, {Arg::Ptr}, "RLIMIT_DATA is not enforced", true);
   t.add(9, "mmap", Support::Partial, sys_mmap,
         {Arg::Ptr, Arg::Size, Arg::Prot, Arg::MapFlags, Arg::Fd, Arg::Hex},
-        "file mappings are copies (exact for MAP_PRIVATE and for MAP_SHARED of read-only fds); MAP_SHARED "
-        "of writable fds is ENODEV for now; shared anonymous memory behaves as private",
+        "files without a host fd (in-memory filesystems) are mapped as private copies, and MAP_SHARED of "
+        "them is ENODEV when the fd is writable",
         true);
   t.add(11, "munmap", Support::Full, sys_munmap, {Arg::Ptr, Arg::Size});
   t.add(10, "mprotect", Support::Full, sys_mprotect, {Arg::Ptr, Arg::Size, Arg::Prot});

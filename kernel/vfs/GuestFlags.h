@@ -99,5 +99,9 @@ constexpr uint32_t kSIfmt = 0170000;
 constexpr uint32_t kSIfdir = 0040000;
 constexpr uint32_t kSIfreg = 0100000;
 constexpr uint32_t kSIflnk = 0120000;
+constexpr uint32_t kSIfifo = 0010000;
+constexpr uint32_t kSIfchr = 0020000;
+constexpr uint32_t kSIfblk = 0060000;
+constexpr uint32_t kSIfsock = 0140000;
 
 }  // namespace lx::abi

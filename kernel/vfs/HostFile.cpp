@@ -4,7 +4,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <optional>
@@ -37,6 +39,13 @@ class HostFile final : public OpenFile {
  public:
   HostFile(int fd, int status_flags) : fd_(fd) { set_status_flags(status_flags); }
   ~HostFile() override { ::close(fd_); }
+
+  Result<abi::Timespec> birth_time() override {
+    struct statx x;
+    if (::statx(fd_, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BTIME, &x) < 0) return err(errno);
+    if (!(x.stx_mask & STATX_BTIME)) return err(ENODATA);
+    return abi::Timespec{x.stx_btime.tv_sec, x.stx_btime.tv_nsec};
+  }
   HostFile(const HostFile&) = delete;
   HostFile& operator=(const HostFile&) = delete;
 
@@ -76,8 +85,48 @@ class HostFile final : public OpenFile {
   bool is_regular() const override { return (mode() & S_IFMT) == S_IFREG; }
   bool positional() const override;
   bool discards_writes() const override;
+  int host_fd_for_mmap() const override { return fd_; }
+
+  // fd-based metadata operations: the host's own f*() calls on our fd, so
+  // an O_PATH description fails them (EBADF) exactly as on Linux.
+  Result<void> chmod(unsigned mode) override { return void_rc(::fchmod(fd_, mode & 07777)); }
+  Result<void> chown(uint32_t uid, uint32_t gid) override { return void_rc(::fchown(fd_, uid, gid)); }
+  Result<void> utimens(const abi::Timespec times[2]) override {
+    if (!times) return void_rc(::futimens(fd_, nullptr));
+    const struct timespec ts[2] = {{times[0].tv_sec, times[0].tv_nsec}, {times[1].tv_sec, times[1].tv_nsec}};
+    return void_rc(::futimens(fd_, ts));
+  }
+  Result<void> truncate(int64_t length) override {
+    return void_rc(retry_eintr([&] { return ::ftruncate(fd_, length); }));
+  }
+  Result<void> allocate(int mode, int64_t offset, int64_t len) override {
+    return void_rc(retry_eintr([&] { return ::fallocate(fd_, mode, offset, len); }));
+  }
+  Result<void> sync(bool data_only) override {
+    return void_rc(retry_eintr([&] { return data_only ? ::fdatasync(fd_) : ::fsync(fd_); }));
+  }
+  Result<abi::StatFs> statfs() override;
+  Result<uint64_t> getxattr(const std::string& name, std::span<uint8_t> value) override {
+    return to_u64(::fgetxattr(fd_, name.c_str(), value.data(), value.size()));
+  }
+  Result<void> setxattr(const std::string& name, std::span<const uint8_t> value, int flags) override {
+    return void_rc(::fsetxattr(fd_, name.c_str(), value.data(), value.size(), flags));
+  }
+  Result<uint64_t> listxattr(std::span<uint8_t> list) override {
+    return to_u64(::flistxattr(fd_, reinterpret_cast<char*>(list.data()), list.size()));
+  }
+  Result<void> removexattr(const std::string& name) override { return void_rc(::fremovexattr(fd_, name.c_str())); }
+  std::pair<uint64_t, uint64_t> file_id() override {
+    struct stat st;
+    if (::fstat(fd_, &st) < 0) return {0, 0};
+    return {st.st_dev, st.st_ino};
+  }
 
  private:
+  static Result<void> void_rc(long rc) {
+    if (rc < 0) return err(errno);
+    return {};
+  }
   static Result<uint64_t> to_u64(long rc) {
     if (rc < 0) return err(errno);
     return static_cast<uint64_t>(rc);
@@ -96,6 +145,12 @@ class HostFile final : public OpenFile {
   mutable std::optional<bool> positional_;
   mutable std::optional<bool> discards_;
 };
+
+Result<abi::StatFs> HostFile::statfs() {
+  struct statfs s;
+  if (::fstatfs(fd_, &s) < 0) return err(errno);
+  return to_abi_statfs(s);
+}
 
 bool HostFile::positional() const {
   if (!positional_) {

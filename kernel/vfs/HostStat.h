@@ -3,6 +3,9 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <cstring>
 
 #include "kernel/abi/Linux.h"
 
@@ -26,6 +29,23 @@ inline abi::Stat to_abi_stat(const struct stat& s) {
   o.st_mtime_nsec = s.st_mtim.tv_nsec;
   o.st_ctime_sec = s.st_ctim.tv_sec;
   o.st_ctime_nsec = s.st_ctim.tv_nsec;
+  return o;
+}
+
+inline abi::StatFs to_abi_statfs(const struct statfs& s) {
+  abi::StatFs o{};
+  o.f_type = static_cast<int64_t>(s.f_type);
+  o.f_bsize = static_cast<int64_t>(s.f_bsize);
+  o.f_blocks = s.f_blocks;
+  o.f_bfree = s.f_bfree;
+  o.f_bavail = s.f_bavail;
+  o.f_files = s.f_files;
+  o.f_ffree = s.f_ffree;
+  static_assert(sizeof(s.f_fsid) == sizeof(o.f_fsid));
+  std::memcpy(o.f_fsid, &s.f_fsid, sizeof o.f_fsid);
+  o.f_namelen = static_cast<int64_t>(s.f_namelen);
+  o.f_frsize = static_cast<int64_t>(s.f_frsize);
+  o.f_flags = static_cast<int64_t>(s.f_flags);
   return o;
 }
 

@@ -60,8 +60,12 @@ class OpenFile {
   virtual Result<void> setxattr(const std::string& name, std::span<const uint8_t> value, int flags) { (void)name; (void)value; (void)flags; return err(EOPNOTSUPP); }
   virtual Result<uint64_t> listxattr(std::span<uint8_t> list) { (void)list; return 0; }
   virtual Result<void> removexattr(const std::string& name) { (void)name; return err(ENODATA); }
+  // Creation time (statx STATX_BTIME) where the filesystem records one.
+  virtual Result<abi::Timespec> birth_time() { return err(ENODATA); }
   // Identity of the underlying file for locks (st_dev, st_ino); nullopt-like 0,0 if none.
   virtual std::pair<uint64_t, uint64_t> file_id() { return {0, 0}; }
+  // A provider-side host fd mmap(2) can map for real (shared mappings); -1 if none.
+  virtual int host_fd_for_mmap() const { return -1; }
 
   // The guest path this description was opened with (for *at() relative
   // lookups and /proc later); empty for anonymous files.

@@ -1,7 +1,8 @@
-// The guest's view of the file tree. For now one filesystem: a host directory
-// (hostfs) used as the instance root, read-only. Resolution happens inside
-// that root: `..` at the root stays at the root and absolute symlinks resolve
-// relative to it, so no guest path can name a host file outside the root.
+// The guest's view of the file tree: a mount namespace of filesystems
+// (hostfs, tmpfs, bind mounts) and the operations on guest paths. Every
+// path is walked by the kernel (PathWalk.h) from the instance root, so `..`
+// and absolute symlinks stay inside it and no guest path can name a host
+// file outside a hostfs mount's directory.
 #pragma once
 
 #include <span>
@@ -9,20 +10,42 @@
 
 #include "kernel/abi/Linux.h"
 #include "kernel/base/Result.h"
+#include "kernel/vfs/Inode.h"
+#include "kernel/vfs/Mount.h"
 #include "kernel/vfs/OpenFile.h"
+#include "kernel/vfs/PathWalk.h"
+#include "kernel/vfs/Tmpfs.h"
 
 namespace lx {
 
 class Vfs {
  public:
-  // host_root: host directory that becomes the guest's "/".
+  // host_root: host directory that becomes the guest's "/" (a hostfs mount).
   static Result<std::unique_ptr<Vfs>> create(const std::string& host_root, bool read_only);
   ~Vfs();
+
+  // ---- Mounts (set up before the guest runs). guest_path must name an
+  // existing directory (ENOENT / ENOTDIR otherwise); it is resolved first,
+  // so a symlink mountpoint mounts on its target.
+  // A host directory, read-only or read-write.
+  Result<void> mount_host(const std::string& host_dir, const std::string& guest_path, bool read_only);
+  Result<void> mount_tmpfs(const std::string& guest_path, const TmpfsOptions& opts = {}, bool read_only = false);
+  // The tree at source_path (a guest path) seen again at guest_path.
+  Result<void> bind(const std::string& source_path, const std::string& guest_path, bool read_only);
+  const MountNamespace& mounts() const { return *ns_; }
+
+  // Who the guest is: owner of new tmpfs files, checked by tmpfs modes.
+  void set_credentials(Credentials cred) { cred_ = cred; }
+  const Credentials& credentials() const { return cred_; }
 
   // `base` is the absolute guest path of the directory that relative paths
   // start from (the cwd or a dirfd's path). flags/mode are the guest's open(2)
   // flags and mode.
-  Result<OpenFileRef> open(const std::string& base, const std::string& path, int flags, unsigned mode);
+  // resolve: openat2's RESOLVE_* flags (PathWalk.h); with RESOLVE_BENEATH or
+  // RESOLVE_IN_ROOT, `base` is the directory the walk may not leave.
+  // EINVAL for unknown resolve bits; RESOLVE_CACHED is EAGAIN (no cache).
+  Result<OpenFileRef> open(const std::string& base, const std::string& path, int flags, unsigned mode,
+                           unsigned resolve = 0);
   // follow=false: do not follow a final symlink (lstat / AT_SYMLINK_NOFOLLOW).
   Result<abi::Stat> stat(const std::string& base, const std::string& path, bool follow);
   Result<std::string> readlink(const std::string& base, const std::string& path);
@@ -61,13 +84,25 @@ class Vfs {
   Result<void> removexattr(const std::string& base, const std::string& path, const std::string& name,
                            bool follow);
 
-  bool read_only() const { return read_only_; }
-  int host_root_fd() const { return root_fd_; }
+  // Whether the root mount is read-only.
+  bool read_only() const { return ns_->root().read_only; }
 
  private:
-  Vfs(int root_fd, bool read_only) : root_fd_(root_fd), read_only_(read_only) {}
-  int root_fd_;
-  bool read_only_;
+  explicit Vfs(std::unique_ptr<MountNamespace> ns) : ns_(std::move(ns)) {}
+  PathLoc root_loc() const;
+  // A walker over join(base, path) from the instance root; with BENEATH /
+  // IN_ROOT the base is resolved first and becomes the walk's root.
+  Result<PathWalker> walker(const std::string& base, const std::string& path, unsigned resolve = 0) const;
+  Result<PathLoc> lookup(const std::string& base, const std::string& path, bool follow) const;
+  Result<PathLoc> lookup_dir(const std::string& path) const;
+  Result<void> add_mount(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
+  Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
+  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode);
+  // The parent of a name to create: ENOENT/EEXIST/EROFS in Linux's order.
+  Result<void> check_create(PathWalker& w, bool allow_trailing_slash) const;
+
+  std::unique_ptr<MountNamespace> ns_;
+  Credentials cred_;
 };
 
 // Lexical join of a guest base directory and a path ("" base means "/").

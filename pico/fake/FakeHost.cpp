@@ -1,6 +1,10 @@
 #include "pico/fake/FakeHost.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace pico::fake {
@@ -119,6 +123,17 @@ size_t FakeMemory::write(uint64_t addr, const void* src, size_t len) {
   return done;
 }
 
+void FakeMemory::poke(uint64_t addr, const void* src, size_t len) {
+  const auto* in = static_cast<const uint8_t*>(src);
+  for (size_t done = 0; done < len;) {
+    uint64_t a = addr + done;
+    uint64_t in_page = a - page_of(a);
+    size_t n = std::min<size_t>(len - done, kFakePage - in_page);
+    std::memcpy(page_for_write(page_of(a)).data() + in_page, in + done, n);
+    done += n;
+  }
+}
+
 std::vector<uint8_t> FakeMemory::peek(uint64_t addr, size_t len) const {
   std::vector<uint8_t> out(len, 0);
   for (size_t done = 0; done < len;) {
@@ -185,6 +200,31 @@ Result<void> FakeThread::map_anonymous(uint64_t addr, uint64_t len, int prot) {
   return proc_.memory().map(addr, len, prot);
 }
 
+Result<void> FakeThread::map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
+                                  uint64_t offset) {
+  ++map_calls;
+  if (int e = std::exchange(fail_next_map, 0)) return lx::err(e);
+  if (proc_.touches_reserved(addr, len)) return lx::err(EPERM);
+  // mmap(2)'s access checks against the descriptor's mode.
+  int fl = fcntl(host_fd, F_GETFL);
+  if (fl < 0) return lx::err(EBADF);
+  if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH)) return lx::err(EACCES);
+  if (shared && (prot & kProtWrite) && (fl & O_ACCMODE) != O_RDWR) return lx::err(EACCES);
+  if (offset > static_cast<uint64_t>(INT64_MAX)) return lx::err(EOVERFLOW);
+  TRY(proc_.memory().map(addr, len, prot));
+  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)));
+  for (uint64_t done = 0; done < len;) {
+    ssize_t n = pread(host_fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(len - done, buf.size())),
+                      static_cast<off_t>(offset + done));
+    if (n < 0) return lx::err(errno);
+    if (n == 0) break;
+    proc_.memory().poke(addr + done, buf.data(), static_cast<size_t>(n));
+    done += static_cast<uint64_t>(n);
+  }
+  file_maps.push_back(FileMap{addr, len, prot, shared, offset});
+  return {};
+}
+
 Result<void> FakeThread::unmap(uint64_t addr, uint64_t len) {
   ++unmap_calls;
   if (int e = std::exchange(fail_next_unmap, 0)) return lx::err(e);
@@ -223,6 +263,11 @@ Result<void> FakeProcess::read_memory(uint64_t addr, void* dst, size_t len) {
 
 Result<void> FakeProcess::write_memory(uint64_t addr, const void* src, size_t len) {
   if (memory_.write(addr, src, len) != len) return lx::err(EFAULT);
+  return {};
+}
+
+Result<void> FakeProcess::residency(uint64_t addr, uint64_t pages, uint8_t* out) {
+  for (uint64_t i = 0; i < pages; ++i) out[i] = memory_.has_page(page_of(addr) + i * kFakePage) ? 1 : 0;
   return {};
 }
 

@@ -39,9 +39,11 @@ class FakeMemory {
   int prot_at(uint64_t addr) const;
   bool mapped(uint64_t addr) const { return prot_at(addr) >= 0; }
   std::vector<uint8_t> peek(uint64_t addr, size_t len) const;  // unmapped bytes read as 0
+  void poke(uint64_t addr, const void* src, size_t len);  // ignores protections
   uint64_t peek_u64(uint64_t addr) const;
   std::string peek_string(uint64_t addr, size_t max = 4096) const;
   size_t region_count() const { return regions_.size(); }
+  bool has_page(uint64_t page_addr) const { return page(page_addr) != nullptr; }
 
  private:
   struct Region {
@@ -71,7 +73,19 @@ class FakeThread final : public Thread {
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
   Result<void> protect(uint64_t addr, uint64_t len, int prot) override;
+  // A snapshot: the file's bytes are copied in at map time (nothing runs
+  // that could observe later changes); every call is logged in file_maps.
+  Result<void> map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
+                        uint64_t offset) override;
   Result<Thread*> create_thread() override;
+
+  struct FileMap {
+    uint64_t addr, len;
+    int prot;
+    bool shared;
+    uint64_t offset;
+  };
+  std::vector<FileMap> file_maps;
 
   // Script: run() returns these in order, then Exited(0) forever.
   void push_syscall(uint64_t nr, std::initializer_list<uint64_t> args = {});
@@ -106,6 +120,8 @@ class FakeProcess final : public Process {
   Result<void> read_memory(uint64_t addr, void* dst, size_t len) override;
   Result<void> write_memory(uint64_t addr, const void* src, size_t len) override;
   size_t read_memory_partial(uint64_t addr, void* dst, size_t len) override;
+  // A page is resident once something was written to it.
+  Result<void> residency(uint64_t addr, uint64_t pages, uint8_t* out) override;
   const std::vector<Range>& reserved() const override { return reserved_; }
   uint64_t vdso_base() const override { return vdso_; }
   void kill() override { killed_ = true; }

@@ -28,6 +28,7 @@ constexpr int kStubSyscalls[] = {
     SYS_rt_sigreturn, SYS_futex,        SYS_mmap,   SYS_munmap, SYS_mprotect,
     SYS_mremap,       SYS_madvise,      SYS_arch_prctl, SYS_exit, SYS_exit_group,
     SYS_clone,        SYS_sigaltstack, SYS_rt_sigprocmask, SYS_getpid, SYS_gettid,
+    SYS_recvmsg,      SYS_close,  // LX_CMD_MAP_FD: receive a host fd to map, then drop it
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -163,9 +164,47 @@ Result<void> LinuxThread::protect(uint64_t addr, uint64_t len, int prot) {
   return {};
 }
 
+Result<void> LinuxThread::map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
+                                   uint64_t offset) {
+  std::lock_guard<std::mutex> lock(proc_.map_mu());
+  TRY(proc_.send_fd(host_fd));
+  mb_->arg[0] = addr;
+  mb_->arg[1] = len;
+  mb_->arg[2] = static_cast<uint64_t>(prot);
+  mb_->arg[3] = shared ? MAP_SHARED : MAP_PRIVATE;
+  mb_->arg[4] = offset;
+  post(LX_CMD_MAP_FD);
+  if (!wait_event()) return lx::err(ESRCH);
+  if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
+  long ret = mb_->ret;
+  if (ret < 0 && ret > -4096) return lx::err(static_cast<int>(-ret));
+  if (static_cast<uint64_t>(ret) != addr) return lx::err(ENOMEM);
+  return {};
+}
+
 Result<Thread*> LinuxThread::create_thread() { return proc_.add_thread(*this); }
 
 // ---- LinuxProcess ----------------------------------------------------------
+
+Result<void> LinuxProcess::send_fd(int host_fd) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &host_fd, sizeof host_fd);
+  for (;;) {
+    if (sendmsg(map_sock_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) return {};
+    if (errno != EINTR) return lx::err(errno == EBADF ? EBADF : (errno == EAGAIN ? EAGAIN : ESRCH));
+  }
+}
 
 Result<Thread*> LinuxProcess::add_thread(LinuxThread& creator) {
   std::lock_guard<std::mutex> lock(threads_mu_);
@@ -184,6 +223,28 @@ Result<Thread*> LinuxProcess::add_thread(LinuxThread& creator) {
 Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const LinuxHostOptions& opts,
                                                           const std::vector<uint64_t>& filter) {
   if (filter.size() > LX_MAX_BPF) return lx::err(EINVAL);
+  int socks[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks) != 0) return lx::err(errno);
+  // Both ends above the child's fixed fds, like the others.
+  int map_sock = fcntl(socks[0], F_DUPFD_CLOEXEC, kFdHigh);
+  int stub_sock = fcntl(socks[1], F_DUPFD_CLOEXEC, kFdHigh);
+  close(socks[0]);
+  close(socks[1]);
+  if (map_sock < 0 || stub_sock < 0) {
+    int e = errno;
+    if (map_sock >= 0) close(map_sock);
+    if (stub_sock >= 0) close(stub_sock);
+    return lx::err(e);
+  }
+  // Closes the socket ends on every early return below.
+  struct SockGuard {
+    int* a;
+    int* b;
+    ~SockGuard() {
+      if (*a >= 0) close(*a);
+      if (*b >= 0) close(*b);
+    }
+  } sock_guard{&map_sock, &stub_sock};
   int memfd = memfd_create("lx-ctl", MFD_CLOEXEC);
   if (memfd < 0) return lx::err(errno);
   int ctl_fd = fcntl(memfd, F_DUPFD_CLOEXEC, kFdHigh);
@@ -217,7 +278,8 @@ Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const Lin
     if (getppid() != parent) _exit(127);
     dup2(ctl_fd, LX_CTL_FD);
     dup3(stub_hi, LX_CTL_FD + 1, O_CLOEXEC);
-    syscall(SYS_close_range, LX_CTL_FD + 2, ~0u, 0);
+    dup2(stub_sock, LX_MAP_FD);
+    syscall(SYS_close_range, LX_MAP_FD + 1, ~0u, 0);
     syscall(SYS_close_range, 0, 2, 0);
     char arg0[] = "lx-stub";
     char* argv[] = {arg0, nullptr};
@@ -233,7 +295,8 @@ Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const Lin
     return lx::err(fork_errno);
   }
 
-  std::unique_ptr<LinuxProcess> proc(new LinuxProcess(pid, ctl, opts));
+  std::unique_ptr<LinuxProcess> proc(new LinuxProcess(pid, ctl, map_sock, opts));
+  map_sock = -1;  // owned by proc now
   lx_mailbox* mb = mailbox_at(ctl, 0);
   auto thread = std::make_unique<LinuxThread>(*proc, mb, pid, 0);
   if (!thread->wait_event() || mb->event != LX_EV_READY) return lx::err(ECHILD);
@@ -263,6 +326,7 @@ Result<void> LinuxProcess::read_layout() {
 LinuxProcess::~LinuxProcess() {
   kill();
   munmap(ctl_, LX_CTL_SIZE);
+  close(map_sock_);
 }
 
 bool LinuxProcess::dead() {
@@ -295,6 +359,31 @@ size_t LinuxProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) {
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+Result<void> LinuxProcess::residency(uint64_t addr, uint64_t pages, uint8_t* out) {
+  // /proc/<pid>/pagemap: one u64 per page; bit 63 present, bit 62 swapped.
+  // Readable by us (same user, our child) without extra privileges; only
+  // the frame numbers are hidden.
+  int fd = ::open(("/proc/" + std::to_string(pid_) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return lx::err(errno == ENOENT ? ESRCH : EIO);
+  constexpr uint64_t kBatch = 512;
+  uint64_t entries[kBatch];
+  Result<void> res;
+  for (uint64_t done = 0; done < pages && res.ok();) {
+    const uint64_t n = std::min(kBatch, pages - done);
+    const off_t off = static_cast<off_t>(((addr >> 12) + done) * sizeof(uint64_t));
+    ssize_t got = pread(fd, entries, n * sizeof(uint64_t), off);
+    if (got <= 0 || got % sizeof(uint64_t) != 0) {
+      res = lx::err(EIO);
+      break;
+    }
+    const uint64_t k = static_cast<uint64_t>(got) / sizeof(uint64_t);
+    for (uint64_t i = 0; i < k; ++i) out[done + i] = (entries[i] >> 62) ? 1 : 0;
+    done += k;
+  }
+  ::close(fd);
+  return res;
 }
 
 Result<void> LinuxProcess::read_memory(uint64_t addr, void* dst, size_t len) {

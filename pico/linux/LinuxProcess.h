@@ -27,6 +27,8 @@ class LinuxThread final : public Thread {
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
   Result<void> protect(uint64_t addr, uint64_t len, int prot) override;
+  Result<void> map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
+                        uint64_t offset) override;
   Result<Thread*> create_thread() override;
 
   // Runs one host syscall inside the guest process (allowlisted ones only).
@@ -60,6 +62,7 @@ class LinuxProcess final : public Process {
   Result<void> read_memory(uint64_t addr, void* dst, size_t len) override;
   Result<void> write_memory(uint64_t addr, const void* src, size_t len) override;
   size_t read_memory_partial(uint64_t addr, void* dst, size_t len) override;
+  Result<void> residency(uint64_t addr, uint64_t pages, uint8_t* out) override;
   const std::vector<Range>& reserved() const override { return reserved_; }
   uint64_t vdso_base() const override { return vdso_; }
   void kill() override;
@@ -72,13 +75,21 @@ class LinuxProcess final : public Process {
   // Called by a stopped thread of this process to start another one.
   Result<Thread*> add_thread(LinuxThread& creator);
   int wait_status() const { return wait_status_; }
+  // Queues host_fd for the stub's next LX_CMD_MAP_FD. Callers hold
+  // map_mu() from here until that command finished, so that concurrent
+  // mappings by several threads cannot take each other's fds.
+  Result<void> send_fd(int host_fd);
+  std::mutex& map_mu() { return map_mu_; }
 
  private:
-  LinuxProcess(pid_t pid, void* ctl, const LinuxHostOptions& opts) : pid_(pid), ctl_(ctl), opts_(opts) {}
+  LinuxProcess(pid_t pid, void* ctl, int map_sock, const LinuxHostOptions& opts)
+      : pid_(pid), ctl_(ctl), map_sock_(map_sock), opts_(opts) {}
   Result<void> read_layout();
 
   pid_t pid_;
   void* ctl_;
+  int map_sock_;  // our end of the LX_MAP_FD socketpair
+  std::mutex map_mu_;
   LinuxHostOptions opts_;
   std::atomic<bool> dead_{false};
   int wait_status_ = 0;

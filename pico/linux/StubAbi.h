@@ -24,6 +24,9 @@
 #define LX_ALTSTACK_SIZE 0x10000ULL /* 64 KiB per thread, incl. a guard page */
 #define LX_MAX_THREADS 1024
 #define LX_CTL_FD 3      /* the control memfd, inherited across exec */
+/* The stub's end of a unix datagram socketpair: the provider passes host
+ * fds to map over it (SCM_RIGHTS), one per LX_CMD_MAP_FD. */
+#define LX_MAP_FD 5
 #define LX_KICK_SIGNAL 63 /* provider -> stub: "stop and report" (Thread::interrupt) */
 #define LX_MAX_BPF 64
 
@@ -43,6 +46,7 @@ enum {
   LX_CMD_RESUME = 1,       /* load regs and continue the guest */
   LX_CMD_HOST_SYSCALL = 2, /* run host syscall arg[0] with args arg[1..6] */
   LX_CMD_NEW_THREAD = 3,   /* start a host thread on mailbox arg[0]; ret = its tid */
+  LX_CMD_MAP_FD = 4,       /* receive one fd on LX_MAP_FD, mmap(arg[0..3], fd, arg[4]), close it */
 };
 
 /* Register file: same order as pico::Registers. */

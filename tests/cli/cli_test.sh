@@ -15,7 +15,10 @@ CASE=$3
 DATA=$(cd "$(dirname "$0")" && pwd)/data
 BUSYBOX=/bin/busybox
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/lx-cli.XXXXXX") || exit 1
+# Under the current directory, not /tmp: `lx run` gives the guest its own
+# tmpfs on /tmp but shows the caller's cwd at the same path, so files made
+# here are visible to guests.
+TMP=$(mktemp -d "$(pwd)/lx-cli.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
 fail() {

@@ -1,5 +1,6 @@
 // exec_image against the fake host and a hostfs root: segments in memory,
 // the initial stack exactly as Linux lays it out, and the error cases.
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -34,6 +37,7 @@ struct TinyElf {
   uint16_t phnum = 2;
   uint64_t bias = 0;         // link addresses are kText/kData + bias (for ET_DYN: 0)
   std::string interp;        // adds a PT_INTERP when set
+  int gnu_stack = -1;        // p_flags of a PT_GNU_STACK; none if negative
 };
 
 // A two-segment program: text (headers + code, r-x) and data (32 bytes of
@@ -52,7 +56,7 @@ std::string make_elf(const TinyElf& t) {
   eh.phoff = sizeof(elf::Ehdr);
   eh.ehsize = sizeof(elf::Ehdr);
   eh.phentsize = sizeof(elf::Phdr);
-  eh.phnum = static_cast<uint16_t>(t.phnum + (t.interp.empty() ? 0 : 1));
+  eh.phnum = static_cast<uint16_t>(t.phnum + (t.interp.empty() ? 0 : 1) + (t.gnu_stack >= 0 ? 1 : 0));
   std::memcpy(f.data(), &eh, sizeof eh);
   std::vector<elf::Phdr> ph;
   ph.push_back({elf::kPtLoad, elf::kPfR | elf::kPfX, 0, kText + t.bias, 0, 0x200, 0x200, 0x1000});
@@ -61,6 +65,7 @@ std::string make_elf(const TinyElf& t) {
     ph.push_back({elf::kPtInterp, elf::kPfR, 0x1c0, 0, 0, t.interp.size() + 1, t.interp.size() + 1, 1});
     std::memcpy(f.data() + 0x1c0, t.interp.c_str(), t.interp.size() + 1);
   }
+  if (t.gnu_stack >= 0) ph.push_back({elf::kPtGnuStack, static_cast<uint32_t>(t.gnu_stack), 0, 0, 0, 0, 0, 16});
   std::memcpy(f.data() + sizeof eh, ph.data(), ph.size() * sizeof(elf::Phdr));
   std::memset(f.data() + 0x180, 0xcc, 0x20);        // "code"
   std::memset(f.data() + 0x1000, 0x11, 0x10);       // shares the data page, before vaddr
@@ -331,6 +336,66 @@ TEST_F(Exec, ScriptsRunTheirInterpreter) {
   EXPECT_EQ(exec("/loop"), ELOOP);
   write("empty", "#!   \n", 0755);
   EXPECT_EQ(exec("/empty"), ENOEXEC);
+}
+
+TEST_F(Exec, ScriptsNestFiveDeepThenELOOP) {
+  // Linux 6.x: a script whose interpreter chain holds five scripts runs, a
+  // sixth is ELOOP (checked against the host with #!/path chains).
+  write("s0", "#!/prog\n", 0755);
+  for (int i = 1; i <= 5; ++i) write("s" + std::to_string(i), "#!/s" + std::to_string(i - 1) + "\n", 0755);
+  ASSERT_EQ(exec("/s4"), 0);
+  StackView s = read_stack();
+  EXPECT_EQ(s.argv, (std::vector<std::string>{"/prog", "/s0", "/s1", "/s2", "/s3", "/s4"}));
+  make_task(kernel.get());
+  EXPECT_EQ(exec("/s5"), ELOOP);
+}
+
+TEST_F(Exec, GnuStackWithPfXMakesTheStackExecutable) {
+  auto stack_prot = [&] {
+    for (const lx::Vma& v : tg->mm().vmas())
+      if (v.name == "[stack]") return v.prot;
+    return -1;
+  };
+  ASSERT_EQ(exec("/prog"), 0);
+  EXPECT_EQ(stack_prot(), PROT_READ | PROT_WRITE) << "no PT_GNU_STACK: not executable on x86-64";
+  TinyElf nx;
+  nx.gnu_stack = elf::kPfR | elf::kPfW;
+  write("nx", make_elf(nx), 0755);
+  make_task(kernel.get());
+  ASSERT_EQ(exec("/nx"), 0);
+  EXPECT_EQ(stack_prot(), PROT_READ | PROT_WRITE);
+  TinyElf x;
+  x.gnu_stack = elf::kPfR | elf::kPfW | elf::kPfX;
+  write("x", make_elf(x), 0755);
+  make_task(kernel.get());
+  ASSERT_EQ(exec("/x"), 0);
+  EXPECT_EQ(stack_prot(), PROT_READ | PROT_WRITE | PROT_EXEC);
+  uint64_t sp = task->regs().rsp;
+  EXPECT_EQ(mem().prot_at(sp), PROT_READ | PROT_WRITE | PROT_EXEC) << "the host mapping too";
+}
+
+TEST_F(Exec, PieAndInterpreterBasesAreRandomizedPerExec) {
+  TinyElf ld;
+  ld.type = elf::kTypeDyn;
+  ld.bias = static_cast<uint64_t>(-static_cast<int64_t>(kText));
+  write("ld.so", make_elf(ld), 0755);
+  TinyElf pie = ld;
+  pie.interp = "/ld.so";
+  write("pie", make_elf(pie), 0755);
+  std::set<uint64_t> mains, interps;
+  for (int i = 0; i < 4; ++i) {
+    make_task(kernel.get());
+    ASSERT_EQ(exec("/pie"), 0);
+    StackView s = read_stack();
+    mains.insert(s.aux[elf::kAtPhdr]);
+    interps.insert(s.aux[elf::kAtBase]);
+    // mmap-region style: the interpreter sits below mmap_base, the PIE
+    // program in the ELF_ET_DYN_BASE window.
+    EXPECT_LT(s.aux[elf::kAtBase], tg->mm().mmap_base());
+    EXPECT_GE(s.aux[elf::kAtPhdr], 0x555555554000u);
+  }
+  EXPECT_GT(mains.size(), 1u);
+  EXPECT_GT(interps.size(), 1u);
 }
 
 TEST_F(Exec, ArgumentLimitsAreE2big) {

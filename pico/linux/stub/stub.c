@@ -32,6 +32,7 @@ typedef unsigned long ulong;
 #define NR_futex 202
 #define NR_seccomp 317
 #define NR_gettid 186
+#define NR_recvmsg 47
 
 #define SIGTRAP 5
 #define SIGBUS 7
@@ -128,6 +129,38 @@ got:
 
 static long new_thread(struct lx_mailbox* parent, ulong idx);
 
+struct k_iovec { void* base; ulong len; };
+struct k_msghdr {
+  void* name; int namelen; int pad0;
+  struct k_iovec* iov; ulong iovlen;
+  void* control; ulong controllen;
+  int flags; int pad1;
+};
+struct k_cmsghdr { ulong len; int level; int type; };
+
+/* LX_CMD_MAP_FD: the provider queued one fd on LX_MAP_FD before posting.
+ * MSG_DONTWAIT: if it is not there (a guest thread jumped into stub code
+ * and took it) the command fails instead of blocking this thread. Every fd
+ * that arrives is closed: the mapping keeps the file alive by itself. */
+static long map_fd(struct lx_mailbox* mb) {
+  char byte;
+  struct k_iovec iov = {&byte, 1};
+  ulong control[8]; /* room for a cmsghdr and a few fds */
+  struct k_msghdr msg = {0, 0, 0, &iov, 1, control, sizeof control, 0, 0};
+  long n = sys3(NR_recvmsg, LX_MAP_FD, &msg, 0x40 /*MSG_DONTWAIT*/);
+  if (n < 0) return n;
+  const struct k_cmsghdr* c = (const struct k_cmsghdr*)control;
+  if (msg.controllen < sizeof *c + sizeof(int) || c->level != 1 /*SOL_SOCKET*/ ||
+      c->type != 1 /*SCM_RIGHTS*/ || c->len < sizeof *c + sizeof(int) || c->len > msg.controllen)
+    return -9; /* EBADF */
+  const int* fds = (const int*)(c + 1);
+  ulong nfds = (c->len - sizeof *c) / sizeof(int);
+  long r = sys6(NR_mmap, (long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2],
+                (long)(mb->arg[3] | 0x10 /*MAP_FIXED*/), fds[0], (long)mb->arg[4]);
+  for (ulong i = 0; i < nfds; ++i) sys1(NR_close, fds[i]);
+  return r;
+}
+
 /* Runs provider commands until told to resume the guest. */
 static void serve(struct lx_mailbox* mb) {
   for (;;) {
@@ -138,6 +171,8 @@ static void serve(struct lx_mailbox* mb) {
                      (long)mb->arg[4], (long)mb->arg[5], (long)mb->arg[6]);
     else if (mb->cmd == LX_CMD_NEW_THREAD)
       mb->ret = new_thread(mb, mb->arg[0]);
+    else if (mb->cmd == LX_CMD_MAP_FD)
+      mb->ret = map_fd(mb);
     else
       mb->ret = -38; /* ENOSYS */
     mb->event = LX_EV_RESULT;

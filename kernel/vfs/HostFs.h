@@ -1,0 +1,21 @@
+// hostfs: a host directory shown to the guest. Every inode holds an O_PATH
+// fd; every operation is a host *at() call relative to such an fd with a
+// single component (or an openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS run),
+// never a host path built from guest input, so nothing outside the host
+// directory can be named. Metadata and permissions are the host's.
+#pragma once
+
+#include <string>
+
+#include "kernel/base/Result.h"
+#include "kernel/vfs/Inode.h"
+
+namespace lx {
+
+// The root inode of a hostfs over host_dir (which must be a directory).
+Result<InodeRef> make_hostfs_root(const std::string& host_dir);
+
+// The host fd behind a hostfs inode, or -1 for other filesystems.
+int hostfs_fd(const Inode& inode);
+
+}  // namespace lx

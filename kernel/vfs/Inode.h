@@ -1,0 +1,134 @@
+// The per-filesystem object behind a name: what Linux splits into inode and
+// dentry operations. The VFS (path walk, mount table, Vfs facade) only talks
+// to filesystems through this interface; hostfs and tmpfs implement it.
+//
+// Directory operations take one component: never empty, ".", ".." or
+// containing '/'; the walk handles those. Permission and read-only-mount
+// checks that Linux makes in the VFS (EROFS, EBUSY, EXDEV) are the caller's;
+// the type checks that depend on the victim (EISDIR, ENOTDIR, ENOTEMPTY) are
+// the filesystem's, made atomically with the change.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kernel/abi/Linux.h"
+#include "kernel/base/Result.h"
+#include "kernel/vfs/GuestFlags.h"
+#include "kernel/vfs/OpenFile.h"
+
+namespace lx {
+
+class Inode;
+using InodeRef = std::shared_ptr<Inode>;
+
+// Who is asking: new files are owned by them and tmpfs checks modes against
+// them. Hostfs ignores it (the host user's rights apply).
+struct Credentials {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+// access-mask bits (MAY_EXEC / MAY_WRITE / MAY_READ), equal to X_OK/W_OK/R_OK.
+constexpr int kMayExec = 1;
+constexpr int kMayWrite = 2;
+constexpr int kMayRead = 4;
+
+// UTIME_NOW / UTIME_OMIT in tv_nsec.
+constexpr int64_t kUtimeNow = (1L << 30) - 1;
+constexpr int64_t kUtimeOmit = (1L << 30) - 2;
+
+// RENAME_* flags of renameat2(2).
+constexpr unsigned kRenameNoreplace = 1;
+constexpr unsigned kRenameExchange = 2;
+constexpr unsigned kRenameWhiteout = 4;
+
+// setxattr(2) flags.
+constexpr int kXattrCreate = 1;
+constexpr int kXattrReplace = 2;
+
+// One metadata change (chmod / chown / utimens / truncate). Unset fields are
+// left alone; uid/gid of UINT32_MAX mean "unchanged" as in chown(2).
+struct SetAttr {
+  std::optional<unsigned> mode;  // permission bits only
+  std::optional<uint32_t> uid, gid;
+  std::optional<abi::Timespec> atime, mtime;  // tv_nsec may be kUtimeNow (never kUtimeOmit)
+  std::optional<int64_t> size;
+};
+
+class Inode {
+ public:
+  virtual ~Inode() = default;
+
+  // S_IFMT bits; fixed for an inode's life.
+  virtual unsigned type() const = 0;
+  bool is_dir() const { return type() == abi::kSIfdir; }
+  bool is_symlink() const { return type() == abi::kSIflnk; }
+  // True when the two objects name the same file (hostfs makes one object per lookup).
+  virtual bool same_file(const Inode& other) const = 0;
+  // Whether the inode lives on the same filesystem instance (rename/link: EXDEV otherwise).
+  virtual const void* fs_id() const = 0;
+
+  virtual Result<abi::Stat> stat() = 0;
+  // access(2) semantics for this inode (the VFS adds EROFS first).
+  virtual Result<void> permission(int mask, const Credentials& cred) = 0;
+
+  // ---- directories
+  virtual Result<InodeRef> lookup(std::string_view name, const Credentials& cred) {
+    (void)name; (void)cred; return err(ENOTDIR);
+  }
+  // Several plain components at once, or nullopt-like ENOSYS when the
+  // filesystem cannot (the walk then steps). Must not follow symlinks or
+  // leave the directory; ELOOP/EXDEV/EAGAIN make the walk step instead.
+  virtual Result<InodeRef> lookup_run(std::string_view rel_path) { (void)rel_path; return err(ENOSYS); }
+  // `..`: mount_root anchors the walk (hostfs resolves parent_rel, the
+  // parent's path below mount_root, inside it); tmpfs follows its parent link.
+  virtual Result<InodeRef> parent(Inode& mount_root, std::string_view parent_rel) {
+    (void)mount_root; (void)parent_rel; return err(ENOTDIR);
+  }
+  // Creates a regular file and opens it with the guest's open flags; EEXIST if the name is taken.
+  virtual Result<OpenFileRef> create(std::string_view name, unsigned mode, int flags, const Credentials& cred) {
+    (void)name; (void)mode; (void)flags; (void)cred; return err(ENOTDIR);
+  }
+  // O_TMPFILE: an unnamed regular file in this directory.
+  virtual Result<OpenFileRef> tmpfile(unsigned mode, int flags, const Credentials& cred) {
+    (void)mode; (void)flags; (void)cred; return err(EOPNOTSUPP);
+  }
+  virtual Result<void> mkdir(std::string_view name, unsigned mode, const Credentials& cred) {
+    (void)name; (void)mode; (void)cred; return err(ENOTDIR);
+  }
+  // mode carries the file type (S_IFREG, S_IFIFO, S_IFSOCK; devices are refused before).
+  virtual Result<void> mknod(std::string_view name, unsigned mode, const Credentials& cred) {
+    (void)name; (void)mode; (void)cred; return err(ENOTDIR);
+  }
+  virtual Result<void> symlink(std::string_view name, const std::string& target, const Credentials& cred) {
+    (void)name; (void)target; (void)cred; return err(ENOTDIR);
+  }
+  // New name `name` here for old_dir/old_name, whose inode is `target`.
+  virtual Result<void> link(std::string_view name, Inode& old_dir, std::string_view old_name, Inode& target) {
+    (void)name; (void)old_dir; (void)old_name; (void)target; return err(ENOTDIR);
+  }
+  virtual Result<void> unlink(std::string_view name) { (void)name; return err(ENOTDIR); }
+  virtual Result<void> rmdir(std::string_view name) { (void)name; return err(ENOTDIR); }
+  // `this` is the old parent; new_dir is on the same filesystem (checked by the caller).
+  virtual Result<void> rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) {
+    (void)old_name; (void)new_dir; (void)new_name; (void)flags; return err(ENOTDIR);
+  }
+
+  // ---- any inode
+  virtual Result<std::string> readlink() { return err(EINVAL); }
+  // Opens for I/O with the guest's open flags (O_TRUNC applied here).
+  virtual Result<OpenFileRef> open(int flags) = 0;
+  virtual Result<void> setattr(const SetAttr& attr) = 0;
+  virtual Result<abi::StatFs> statfs() = 0;
+  virtual Result<uint64_t> getxattr(const std::string& name, std::span<uint8_t> value) = 0;
+  virtual Result<void> setxattr(const std::string& name, std::span<const uint8_t> value, int flags) = 0;
+  virtual Result<uint64_t> listxattr(std::span<uint8_t> list) = 0;
+  virtual Result<void> removexattr(const std::string& name) = 0;
+};
+
+}  // namespace lx

@@ -1,0 +1,128 @@
+// Vfs metadata operations on paths: chmod, chown, utimens, truncate, statfs
+// and xattrs. The permission rules Linux applies in the VFS (owner or root
+// for chmod and explicit times, root for chown) are checked here against the
+// guest's credentials for filesystems that keep their own owners; hostfs
+// leaves them to the host, which judges the provider's user.
+#include "kernel/vfs/GuestFlags.h"
+#include "kernel/vfs/HostFs.h"
+#include "kernel/vfs/Vfs.h"
+
+namespace lx {
+
+namespace {
+
+constexpr int64_t kStRdonly = 1;  // ST_RDONLY in statfs f_flags
+
+bool kernel_checks_owner(const Inode& inode) { return hostfs_fd(inode) < 0; }
+
+Result<void> require_owner(Inode& inode, const Credentials& cred) {
+  if (!kernel_checks_owner(inode) || cred.uid == 0) return {};
+  abi::Stat st = TRY(inode.stat());
+  if (st.st_uid != cred.uid) return err(EPERM);
+  return {};
+}
+
+}  // namespace
+
+Result<void> Vfs::chmod(const std::string& base, const std::string& path, unsigned mode, bool follow) {
+  PathLoc loc = TRY(lookup(base, path, follow));
+  if (loc.mnt->read_only) return err(EROFS);
+  // Linux has no symlink modes: fchmodat(AT_SYMLINK_NOFOLLOW) on one fails.
+  if (loc.inode->is_symlink()) return err(EOPNOTSUPP);
+  TRY(require_owner(*loc.inode, cred_));
+  SetAttr a;
+  a.mode = mode & 07777;
+  return loc.inode->setattr(a);
+}
+
+Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32_t uid, uint32_t gid,
+                        bool follow) {
+  PathLoc loc = TRY(lookup(base, path, follow));
+  if (loc.mnt->read_only) return err(EROFS);
+  SetAttr a;
+  if (uid != UINT32_MAX) a.uid = uid;
+  if (gid != UINT32_MAX) a.gid = gid;
+  if (kernel_checks_owner(*loc.inode) && cred_.uid != 0) {
+    // Without CAP_CHOWN: only the owner, only to their own group, uid unchanged.
+    abi::Stat st = TRY(loc.inode->stat());
+    if (st.st_uid != cred_.uid || (a.uid && *a.uid != st.st_uid) || (a.gid && *a.gid != cred_.gid))
+      return err(EPERM);
+  }
+  return loc.inode->setattr(a);
+}
+
+Result<void> Vfs::utimens(const std::string& base, const std::string& path, const abi::Timespec times[2],
+                          bool follow) {
+  SetAttr a;
+  bool explicit_time = false;
+  if (!times) {
+    a.atime = a.mtime = abi::Timespec{0, kUtimeNow};
+  } else {
+    for (int i = 0; i < 2; ++i) {
+      const int64_t ns = times[i].tv_nsec;
+      if (ns != kUtimeNow && ns != kUtimeOmit && (ns < 0 || ns > 999999999)) return err(EINVAL);
+    }
+    if (times[0].tv_nsec != kUtimeOmit) a.atime = times[0];
+    if (times[1].tv_nsec != kUtimeOmit) a.mtime = times[1];
+    explicit_time = (a.atime && a.atime->tv_nsec != kUtimeNow) || (a.mtime && a.mtime->tv_nsec != kUtimeNow);
+  }
+  PathLoc loc = TRY(lookup(base, path, follow));
+  if (!a.atime && !a.mtime) return {};  // both UTIME_OMIT: nothing to do, nothing checked
+  if (loc.mnt->read_only) return err(EROFS);
+  if (kernel_checks_owner(*loc.inode) && cred_.uid != 0) {
+    abi::Stat st = TRY(loc.inode->stat());
+    if (st.st_uid != cred_.uid) {
+      // Setting the time to "now" needs write access; anything else, ownership.
+      if (explicit_time) return err(EPERM);
+      TRY(loc.inode->permission(kMayWrite, cred_));
+    }
+  }
+  return loc.inode->setattr(a);
+}
+
+Result<void> Vfs::truncate(const std::string& base, const std::string& path, int64_t length) {
+  if (length < 0) return err(EINVAL);
+  PathLoc loc = TRY(lookup(base, path, true));
+  if (loc.inode->is_dir()) return err(EISDIR);
+  if (loc.inode->type() != abi::kSIfreg) return err(EINVAL);
+  if (loc.mnt->read_only) return err(EROFS);
+  if (kernel_checks_owner(*loc.inode)) TRY(loc.inode->permission(kMayWrite, cred_));
+  SetAttr a;
+  a.size = length;
+  return loc.inode->setattr(a);
+}
+
+Result<abi::StatFs> Vfs::statfs(const std::string& base, const std::string& path) {
+  PathLoc loc = TRY(lookup(base, path, true));
+  abi::StatFs s = TRY(loc.inode->statfs());
+  if (loc.mnt->read_only) s.f_flags |= kStRdonly;
+  return s;
+}
+
+Result<uint64_t> Vfs::getxattr(const std::string& base, const std::string& path, const std::string& name,
+                               std::span<uint8_t> value, bool follow) {
+  PathLoc loc = TRY(lookup(base, path, follow));
+  return loc.inode->getxattr(name, value);
+}
+
+Result<void> Vfs::setxattr(const std::string& base, const std::string& path, const std::string& name,
+                           std::span<const uint8_t> value, int flags, bool follow) {
+  PathLoc loc = TRY(lookup(base, path, follow));
+  if (loc.mnt->read_only) return err(EROFS);
+  return loc.inode->setxattr(name, value, flags);
+}
+
+Result<uint64_t> Vfs::listxattr(const std::string& base, const std::string& path, std::span<uint8_t> list,
+                                bool follow) {
+  PathLoc loc = TRY(lookup(base, path, follow));
+  return loc.inode->listxattr(list);
+}
+
+Result<void> Vfs::removexattr(const std::string& base, const std::string& path, const std::string& name,
+                              bool follow) {
+  PathLoc loc = TRY(lookup(base, path, follow));
+  if (loc.mnt->read_only) return err(EROFS);
+  return loc.inode->removexattr(name);
+}
+
+}  // namespace lx

@@ -1,0 +1,158 @@
+// Vfs operations that change names: mkdir, mknod, symlink, link, unlink,
+// rmdir, rename. The VFS makes the checks Linux makes in fs/namei.c (last
+// component kind, EROFS, EXDEV, EBUSY for mountpoints) in Linux's order;
+// filesystems make the ones that depend on the victim, atomically.
+#include "kernel/vfs/GuestFlags.h"
+#include "kernel/vfs/Vfs.h"
+
+namespace lx {
+
+Result<void> Vfs::check_create(PathWalker& w, bool allow_trailing_slash) const {
+  TRY(w.walk_parent());
+  // "/", "." and ".." always exist.
+  if (w.last_kind() != PathWalker::Last::Normal) return err(EEXIST);
+  const PathLoc dir = w.dir();
+  Result<PathLoc> found = w.lookup_last();
+  if (found.ok()) return err(EEXIST);
+  if (found.error() != ENOENT) return err(found.error());
+  // Only mkdir may name its new entry "name/".
+  if (w.trailing_slash() && !allow_trailing_slash) return err(ENOENT);
+  if (dir.mnt->read_only) return err(EROFS);
+  return {};
+}
+
+Result<void> Vfs::mkdir(const std::string& base, const std::string& path, unsigned mode) {
+  if (path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(check_create(w, true));
+  return w.dir().inode->mkdir(w.last(), mode & 07777, cred_);
+}
+
+Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsigned mode, uint64_t dev) {
+  (void)dev;  // devices are refused below; the others ignore it as Linux does
+  unsigned type = mode & abi::kSIfmt;
+  if (type == 0) type = abi::kSIfreg;
+  // may_mknod(): checked before the path is even looked at.
+  if (type == abi::kSIfdir) return err(EPERM);
+  if (type != abi::kSIfreg && type != abi::kSIfifo && type != abi::kSIfsock && type != abi::kSIfchr &&
+      type != abi::kSIfblk)
+    return err(EINVAL);
+  if (path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(check_create(w, false));
+  // Device nodes need CAP_MKNOD, which the guest does not get (no lxfs devices yet).
+  if (type == abi::kSIfchr || type == abi::kSIfblk) return err(EPERM);
+  return w.dir().inode->mknod(w.last(), type | (mode & 07777), cred_);
+}
+
+Result<void> Vfs::symlink(const std::string& target, const std::string& base, const std::string& path) {
+  if (target.empty() || path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(check_create(w, false));
+  return w.dir().inode->symlink(w.last(), target, cred_);
+}
+
+Result<void> Vfs::link(const std::string& old_base, const std::string& old_path, const std::string& new_base,
+                       const std::string& new_path, bool follow) {
+  if (old_path.empty() || new_path.empty()) return err(ENOENT);
+  // The old name: its directory and last component are what hostfs links by.
+  PathWalker ow = TRY(walker(old_base, old_path));
+  PathLoc old_dir, old;
+  std::string old_name;
+  for (;;) {
+    TRY(ow.walk_parent());
+    old_dir = ow.dir();
+    old_name = ow.last();
+    const PathWalker::Last kind = ow.last_kind();
+    old = TRY(ow.lookup_last());
+    if (kind != PathWalker::Last::Normal) return err(EPERM);  // always a directory
+    if (follow && old.inode->is_symlink()) {
+      TRY(ow.follow(old));
+      continue;
+    }
+    if (ow.trailing_slash() && !old.inode->is_dir()) return err(ENOTDIR);
+    break;
+  }
+  PathWalker nw = TRY(walker(new_base, new_path));
+  TRY(nw.walk_parent());
+  if (nw.last_kind() != PathWalker::Last::Normal) return err(EEXIST);
+  const PathLoc new_dir = nw.dir();
+  const std::string new_name = nw.last();
+  Result<PathLoc> taken = nw.lookup_last();
+  if (taken.ok()) return err(EEXIST);
+  if (taken.error() != ENOENT) return err(taken.error());
+  if (nw.trailing_slash()) return err(ENOENT);
+  if (new_dir.mnt->read_only) return err(EROFS);
+  if (new_dir.mnt != old.mnt) return err(EXDEV);  // the file's own mount, as Linux compares
+  if (old.inode->is_dir()) return err(EPERM);
+  return new_dir.inode->link(new_name, *old_dir.inode, old_name, *old.inode);
+}
+
+Result<void> Vfs::unlink(const std::string& base, const std::string& path) {
+  if (path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(w.walk_parent());
+  if (w.last_kind() != PathWalker::Last::Normal) return err(EISDIR);
+  const PathLoc dir = w.dir();
+  const std::string name = w.last();
+  // Linux asks for write access to the mount before looking the victim up.
+  if (dir.mnt->read_only) return err(EROFS);
+  PathLoc victim = TRY(w.lookup_last());
+  if (w.trailing_slash()) return err(victim.inode->is_dir() ? EISDIR : ENOTDIR);
+  if (victim.inode->is_dir()) return err(EISDIR);
+  return dir.inode->unlink(name);
+}
+
+Result<void> Vfs::rmdir(const std::string& base, const std::string& path) {
+  if (path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(w.walk_parent());
+  switch (w.last_kind()) {
+    case PathWalker::Last::Dot: return err(EINVAL);
+    case PathWalker::Last::DotDot: return err(ENOTEMPTY);
+    case PathWalker::Last::Root: return err(EBUSY);
+    case PathWalker::Last::Normal: break;
+  }
+  const PathLoc dir = w.dir();
+  const std::string name = w.last();
+  if (dir.mnt->read_only) return err(EROFS);
+  const std::string victim_path = path_child(dir.path, name);
+  PathLoc victim = TRY(w.lookup_last());
+  if (!victim.inode->is_dir()) return err(ENOTDIR);
+  if (ns_->has_mount_at_or_below(victim_path)) return err(EBUSY);
+  return dir.inode->rmdir(name);
+}
+
+Result<void> Vfs::rename(const std::string& old_base, const std::string& old_path, const std::string& new_base,
+                         const std::string& new_path, unsigned flags) {
+  if (flags & ~(kRenameNoreplace | kRenameExchange | kRenameWhiteout)) return err(EINVAL);
+  if ((flags & (kRenameNoreplace | kRenameWhiteout)) && (flags & kRenameExchange)) return err(EINVAL);
+  if (flags & kRenameWhiteout) return err(EINVAL);  // overlayfs support we do not have
+  if (old_path.empty() || new_path.empty()) return err(ENOENT);
+  PathWalker ow = TRY(walker(old_base, old_path));
+  TRY(ow.walk_parent());
+  PathWalker nw = TRY(walker(new_base, new_path));
+  TRY(nw.walk_parent());
+  const PathLoc old_dir = ow.dir(), new_dir = nw.dir();
+  if (old_dir.mnt != new_dir.mnt) return err(EXDEV);
+  if (ow.last_kind() != PathWalker::Last::Normal) return err(EBUSY);
+  if (nw.last_kind() != PathWalker::Last::Normal) return err(flags & kRenameNoreplace ? EEXIST : EBUSY);
+  if (old_dir.mnt->read_only) return err(EROFS);
+  const std::string old_name = ow.last(), new_name = nw.last();
+  const std::string old_full = path_child(old_dir.path, old_name), new_full = path_child(new_dir.path, new_name);
+  PathLoc src = TRY(ow.lookup_last());
+  Result<PathLoc> dst = nw.lookup_last();
+  if (!dst.ok() && (dst.error() != ENOENT || (flags & kRenameExchange))) return err(dst.error());
+  if (dst.ok() && (flags & kRenameNoreplace)) return err(EEXIST);
+  // A trailing slash is only for directories (on either side when exchanging).
+  if (!src.inode->is_dir() && (ow.trailing_slash() || (!(flags & kRenameExchange) && nw.trailing_slash())))
+    return err(ENOTDIR);
+  if ((flags & kRenameExchange) && dst.ok() && !dst.value().inode->is_dir() && nw.trailing_slash())
+    return err(ENOTDIR);
+  // Mounts are keyed by path: what holds one cannot move (see Mount.h).
+  if (ns_->has_mount_at_or_below(old_full) || (dst.ok() && ns_->has_mount_at_or_below(new_full)))
+    return err(EBUSY);
+  return old_dir.inode->rename(old_name, *new_dir.inode, new_name, flags);
+}
+
+}  // namespace lx

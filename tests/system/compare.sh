@@ -1,0 +1,45 @@
+#!/bin/sh
+# compare.sh LX [--wc] -- PROG ARGS...
+# Runs PROG natively and under `LX run --`, and passes only if both exit with
+# the same status and write byte-identical stdout. With --wc, each stdout is
+# piped through `wc` on the host side first (for programs whose output is
+# large, e.g. find over /usr/share/doc). stderr is shown, not compared.
+set -u
+LX=$1
+shift
+WC=0
+if [ "$1" = "--wc" ]; then WC=1; shift; fi
+[ "$1" = "--" ] && shift
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/lx-system.XXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
+
+if [ "$WC" = 1 ]; then
+  # POSIX sh has no PIPESTATUS: the status of the program travels in a file.
+  { "$@" 2>"$dir/native.err"; echo $? >"$dir/native.rc"; } | wc >"$dir/native.out"
+  { "$LX" run -- "$@" 2>"$dir/lx.err"; echo $? >"$dir/lx.rc"; } | wc >"$dir/lx.out"
+  native_rc=$(cat "$dir/native.rc")
+  lx_rc=$(cat "$dir/lx.rc")
+else
+  "$@" >"$dir/native.out" 2>"$dir/native.err"
+  native_rc=$?
+  "$LX" run -- "$@" >"$dir/lx.out" 2>"$dir/lx.err"
+  lx_rc=$?
+fi
+
+fail=0
+if [ "$native_rc" != "$lx_rc" ]; then
+  echo "exit status differs: native $native_rc, lx $lx_rc"
+  fail=1
+fi
+if ! cmp -s "$dir/native.out" "$dir/lx.out"; then
+  echo "stdout differs (native vs lx):"
+  diff "$dir/native.out" "$dir/lx.out" | head -40
+  fail=1
+fi
+if [ "$fail" = 1 ]; then
+  echo "--- lx stderr:"
+  head -20 "$dir/lx.err"
+  exit 1
+fi
+echo "identical: $(wc -c <"$dir/native.out") bytes of stdout, exit status $native_rc"
