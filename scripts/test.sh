@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: install what is missing, build, and run the whole test suite:
 # unit tests, conformance tests natively and under lx, CLI contract tests and
-# benchmark smoke tests; then the same provider and tests under ASan+UBSan.
+# benchmark smoke tests; clang-tidy; then the same provider and tests under ASan+UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -10,6 +10,7 @@ jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build
 ctest --test-dir build --output-on-failure -j "$jobs"
+scripts/tidy.sh build
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLX_SANITIZE=ON >/dev/null
 cmake --build build-asan

@@ -11,7 +11,7 @@ Result<void> check_arg_limits(const std::vector<std::string>& argv, const std::v
                               const std::string& execfn, uint64_t stack_limit) {
   // fs/exec.c: a quarter of the stack for strings and pointers, but never
   // less than ARG_MAX (32 pages), never more than 3/4 of _STK_LIM.
-  constexpr uint64_t kArgMax = 32 * 4096, kStkLim = 8ull << 20;
+  constexpr uint64_t kArgMax = 32ull * 4096, kStkLim = 8ull << 20;
   uint64_t limit = std::min(kStkLim / 4 * 3, stack_limit / 4);
   limit = std::max(limit, kArgMax);
   uint64_t ptrs = (std::max<uint64_t>(argv.size(), 1) + envp.size()) * sizeof(uint64_t);

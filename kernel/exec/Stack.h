@@ -43,7 +43,7 @@ struct InitialStack {
 
 // Limits on argument strings (fs/exec.c): per string, and for all strings
 // plus pointers together given a stack size.
-constexpr uint64_t kMaxArgStrlen = 32 * 4096;
+constexpr uint64_t kMaxArgStrlen = 32ull * 4096;
 Result<void> check_arg_limits(const std::vector<std::string>& argv, const std::vector<std::string>& envp,
                               const std::string& execfn, uint64_t stack_limit);
 

@@ -14,7 +14,7 @@ Result<void> map_fixed(Task& task, const Vma& vma) {
 }
 
 Result<void> copy_file_to_guest(Task& task, uint64_t addr, uint64_t len, OpenFile& file, uint64_t offset) {
-  constexpr uint64_t kChunk = 64 * 1024;
+  constexpr uint64_t kChunk = 64ull * 1024;
   std::vector<uint8_t> buf(static_cast<size_t>(std::min(len, kChunk)));
   uint64_t done = 0;
   while (done < len) {

@@ -24,7 +24,9 @@ constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kMap32Bit = 0x40;
 constexpr uint64_t kMapGrowsDown = 0x100, kMapDenyWrite = 0x800, kMapExecutable = 0x1000;
 constexpr uint64_t kMapLocked = 0x2000, kMapNoReserve = 0x4000, kMapPopulate = 0x8000;
 constexpr uint64_t kMapNonBlock = 0x10000, kMapStack = 0x20000, kMapHugeTlb = 0x40000;
-constexpr uint64_t kMapSync = 0x80000, kMapFixedNoReplace = 0x100000, kMapUninitialized = 0x4000000;
+// MAP_SYNC (0x80000) is deliberately absent: with MAP_SHARED_VALIDATE it is
+// one of the flags we refuse (EOPNOTSUPP), as Linux does for non-DAX files.
+constexpr uint64_t kMapFixedNoReplace = 0x100000, kMapUninitialized = 0x4000000;
 constexpr uint64_t kMapHugeMask = 0x3full << 26;
 // LEGACY_MAP_MASK: what MAP_SHARED_VALIDATE accepts without EOPNOTSUPP.
 constexpr uint64_t kLegacyMapMask = kMapShared | kMapPrivate | kMapFixed | kMapAnonymous | kMapDenyWrite |
