@@ -182,7 +182,7 @@ Result<uint64_t> Node::getxattr(const std::string& name, std::span<uint8_t> valu
   if (it == xattrs_.end()) return err(ENODATA);
   if (value.empty()) return it->second.size();
   if (value.size() < it->second.size()) return err(ERANGE);
-  std::memcpy(value.data(), it->second.data(), it->second.size());
+  if (!it->second.empty()) std::memcpy(value.data(), it->second.data(), it->second.size());
   return it->second.size();
 }
 
