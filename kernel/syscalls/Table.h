@@ -15,6 +15,9 @@ namespace lx {
 class Task;
 
 using SyscallArgs = std::array<uint64_t, 6>;
+
+// An `int` syscall argument: the kernel reads only the low 32 bits.
+inline int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
 using SyscallHandler = Result<long> (*)(Task&, const SyscallArgs&);
 
 enum class Support : uint8_t {

@@ -17,8 +17,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 constexpr int64_t kUtimeNow = (1 << 30) - 1;
 constexpr int64_t kUtimeOmit = (1 << 30) - 2;
 constexpr uint32_t kSIfifo = 0010000;

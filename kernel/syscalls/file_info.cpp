@@ -15,8 +15,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 Result<long> put_stat(Task& task, uint64_t addr, const abi::Stat& st) {
   TRY(task.mem().write(UserPtr<abi::Stat>{addr}, st));
   return 0;

@@ -19,8 +19,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 Result<OpenFileRef> readable_file(Task& task, uint64_t fd) {
   OpenFileRef f = TRY(task.fds().get(arg_int(fd)));
   if (!f->readable()) return err(EBADF);

@@ -30,8 +30,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 constexpr int kFGetlk = 5;
 constexpr int kFSetlk = 6;
 constexpr int kFSetlkw = 7;

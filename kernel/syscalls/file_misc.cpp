@@ -21,8 +21,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 constexpr uint32_t kSIfifo = 0010000;
 
 // ---- open helpers ---------------------------------------------------------------------

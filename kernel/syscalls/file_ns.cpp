@@ -8,6 +8,7 @@
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/Inode.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/PathLookup.h"
 
@@ -15,17 +16,11 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 constexpr int kAtRemovedir = 0x200;
-constexpr unsigned kRenameNoreplace = 1;
-constexpr unsigned kRenameExchange = 2;
-constexpr unsigned kRenameWhiteout = 4;
-
-constexpr uint32_t kSIfchr = 0020000;
-constexpr uint32_t kSIfblk = 0060000;
-constexpr uint32_t kSIfifo = 0010000;
-constexpr uint32_t kSIfsock = 0140000;
+using abi::kSIfblk;
+using abi::kSIfchr;
+using abi::kSIfifo;
+using abi::kSIfsock;
 
 // A guest path argument resolved to (base, path): getname() first (EFAULT,
 // ENAMETOOLONG, ENOENT for ""), then the dirfd (EBADF, ENOTDIR), which is

@@ -17,8 +17,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 constexpr uint64_t kXattrNameMax = 255;
 constexpr uint64_t kXattrSizeMax = 65536;
 constexpr uint64_t kXattrListMax = 65536;

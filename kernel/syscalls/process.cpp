@@ -54,8 +54,6 @@ unsigned current_cpu() {
 
 bool privileged(Task& t) { return t.kernel().config().uid == 0; }
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 Result<long> sys_exit(Task& t, const SyscallArgs& a) {
   // Until there are threads, exit ends the only thread and with it the group.
   t.tg().exiting = true;

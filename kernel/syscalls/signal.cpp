@@ -24,8 +24,6 @@ constexpr uint64_t kSaKnownFlags = 0x1 | 0x2 | 0x4 | 0x400 | 0x800 | 0x04000000 
 
 constexpr int kSigBlock = 0, kSigUnblock = 1, kSigSetmask = 2;
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 Result<long> sys_rt_sigaction(Task& t, const SyscallArgs& a) {
   const int sig = arg_int(a[0]);
   if (a[3] != kSigsetSize) return err(EINVAL);

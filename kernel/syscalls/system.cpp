@@ -24,8 +24,6 @@ namespace lx {
 
 namespace {
 
-int arg_int(uint64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }
-
 // ---- uname / sethostname ----------------------------------------------------
 
 constexpr size_t kUtsLen = 65;
