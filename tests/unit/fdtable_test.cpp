@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/SyscallInvoke.h"
+
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/syscalls/Table.h"
@@ -95,12 +97,7 @@ class FdSyscalls : public ::testing::Test {
     file_ = dummy(O_RDWR | O_APPEND | 0100000);
     fd_ = tg_->fds().install(file_, false).value();
   }
-  long call(int nr, SyscallArgs a = {}) {
-    const SyscallEntry* e = SyscallTable::instance().find(static_cast<uint64_t>(nr));
-    if (!e) return -ENOSYS;
-    Result<long> r = e->handler(*task_, a);
-    return r.ok() ? r.value() : -r.error();
-  }
+  long call(int nr, SyscallArgs a = {}) { return test_support::invoke_syscall(*task_, static_cast<uint64_t>(nr), a); }
   static uint64_t u(long v) { return static_cast<uint64_t>(v); }
 
   NoHost host_;

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/SyscallInvoke.h"
+
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/syscalls/Table.h"
@@ -63,11 +65,7 @@ class MemorySyscalls : public ::testing::Test {
   // The handler's result as the guest sees it in rax (negative errno on failure).
   long call(int nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0,
             uint64_t a5 = 0) {
-    const lx::SyscallEntry* e = lx::SyscallTable::instance().find(nr);
-    EXPECT_NE(e, nullptr) << nr;
-    if (!e) return -ENOSYS;
-    lx::Result<long> r = e->handler(*task, {a0, a1, a2, a3, a4, a5});
-    return r.ok() ? r.value() : -r.error();
+    return lx::test_support::invoke_syscall(*task, static_cast<uint64_t>(nr), {a0, a1, a2, a3, a4, a5});
   }
   long mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd = -1, uint64_t off = 0) {
     return call(SYS_mmap, addr, len, static_cast<uint64_t>(prot), static_cast<uint64_t>(flags),

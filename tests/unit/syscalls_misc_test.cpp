@@ -2,6 +2,8 @@
 // table against a page-granular in-memory guest.
 #include <gtest/gtest.h>
 
+#include "tests/unit/SyscallInvoke.h"
+
 #include <array>
 #include <cstring>
 #include <map>
@@ -50,12 +52,7 @@ class MiscSyscalls : public ::testing::Test {
   }
 
   // The handler's result as the guest sees it: value or -errno.
-  long call(int nr, SyscallArgs a = {}) {
-    const SyscallEntry* e = SyscallTable::instance().find(static_cast<uint64_t>(nr));
-    if (!e) return -ENOSYS;
-    Result<long> r = e->handler(*task_, a);
-    return r.ok() ? r.value() : -r.error();
-  }
+  long call(int nr, SyscallArgs a = {}) { return test_support::invoke_syscall(*task_, static_cast<uint64_t>(nr), a); }
 
   template <typename T>
   T peek(uint64_t addr) {

@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/SyscallInvoke.h"
+
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/syscalls/Table.h"
@@ -440,12 +442,7 @@ class FileSyscalls : public ::testing::Test {
     task_ = std::make_unique<Task>(*tg_, proc_->main_thread(), 1);
   }
 
-  long call(int nr, SyscallArgs a = {}) {
-    const SyscallEntry* e = SyscallTable::instance().find(static_cast<uint64_t>(nr));
-    if (!e) return -ENOSYS;
-    Result<long> r = e->handler(*task_, a);
-    return r.ok() ? r.value() : -r.error();
-  }
+  long call(int nr, SyscallArgs a = {}) { return test_support::invoke_syscall(*task_, static_cast<uint64_t>(nr), a); }
   // Puts a NUL-terminated string in guest memory and returns its address.
   uint64_t str(const std::string& s, uint64_t at = kMem + 0x8000) {
     EXPECT_TRUE(task_->mem().copy_out(at, s.c_str(), s.size() + 1).ok());
