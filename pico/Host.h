@@ -49,6 +49,8 @@ struct Range {
   bool overlaps(uint64_t s, uint64_t e) const { return s < end && start < e; }
 };
 
+class Process;
+
 class Thread {
  public:
   virtual ~Thread() = default;
@@ -76,7 +78,37 @@ class Thread {
   // Starts another thread in this thread's process, carried out by this
   // (stopped) thread. The new thread is stopped, owned by the process, and
   // inherits this thread's fs/gs bases; set its regs() before run().
+  // The returned pointer stays valid for the process's lifetime; the object
+  // of a thread that exited (exit_thread) may be handed out again by a
+  // later create_thread, so drop Thread* of exited threads.
   virtual Result<Thread*> create_thread() = 0;
+
+  // Creates a new process whose memory is a copy-on-write copy of this
+  // one's (private mappings are copied, shared mappings stay shared), as
+  // host fork does; carried out by this stopped thread while the process's
+  // other threads keep running. The child has exactly one thread, stopped,
+  // whose regs() equal this thread's (set rax etc. before its run()), and
+  // the same reserved() and vdso_base().
+  virtual Result<std::unique_ptr<Process>> fork_process() = 0;
+
+  // This stopped thread ends while its siblings go on; run() then returns
+  // Exited. Returns once the host thread is gone (its resources can be
+  // reused). The process does not end with its last thread: the kernel
+  // decides the exit status and calls Process::kill().
+  virtual Result<void> exit_thread() = 0;
+
+  // Signal-frame FP state, for building and unwinding guest rt_sigframes.
+  // The area is Process::fpstate_size() bytes at a 64-byte aligned guest
+  // address, in Linux's signal-frame format (XSAVE layout with the
+  // fx_sw_bytes magic1 header and the trailing FP_XSTATE_MAGIC2).
+  // save_fpstate writes the state the guest had when this thread stopped;
+  // restore_fpstate makes the thread resume with the state read from there
+  // (validated like Linux's rt_sigreturn would: a bad area can only hurt the
+  // guest, e.g. SIGSEGV on resume); reset_fpstate makes it resume with a
+  // clean FPU state (what Linux gives a signal handler).
+  virtual Result<void> save_fpstate(uint64_t guest_addr) = 0;
+  virtual Result<void> restore_fpstate(uint64_t guest_addr) = 0;
+  virtual Result<void> reset_fpstate() = 0;
 };
 
 class Process {
@@ -101,6 +133,9 @@ class Process {
   virtual const std::vector<Range>& reserved() const = 0;
   // Address of a vDSO image usable by the guest (0 if none is offered).
   virtual uint64_t vdso_base() const = 0;
+  // Bytes of the FP state area in a signal frame (see Thread::save_fpstate):
+  // the XSAVE size for the enabled features plus 4 (FP_XSTATE_MAGIC2).
+  virtual uint64_t fpstate_size() const = 0;
 
   // Tear the host side down now; threads' run() return Exited.
   virtual void kill() = 0;

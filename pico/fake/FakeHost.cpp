@@ -163,11 +163,19 @@ std::string FakeMemory::peek_string(uint64_t addr, size_t max) const {
   return s;
 }
 
+FakeMemory FakeMemory::clone() const {
+  FakeMemory m;
+  m.regions_ = regions_;
+  for (const auto& [addr, page] : pages_) m.pages_.emplace(addr, std::make_unique<Page>(*page));
+  return m;
+}
+
 // ---- FakeThread --------------------------------------------------------------
 
 Event FakeThread::run() {
   if (last_was_syscall_) results_.push_back(regs_.rax);
   last_was_syscall_ = false;
+  if (exited_) return Event{.kind = EventKind::Exited};
   if (interrupted_.exchange(false)) return Event{.kind = EventKind::Interrupt};
   if (proc_.killed() || script_.empty()) return Event{.kind = EventKind::Exited};
   Step step = std::move(script_.front());
@@ -242,7 +250,7 @@ Result<void> FakeThread::protect(uint64_t addr, uint64_t len, int prot) {
 // ---- FakeProcess / FakeHost ----------------------------------------------------
 
 FakeProcess::FakeProcess(std::vector<Range> reserved, uint64_t vdso) : reserved_(std::move(reserved)), vdso_(vdso) {
-  threads_.push_back(std::make_unique<FakeThread>(*this));
+  add_thread();
 }
 
 bool FakeProcess::touches_reserved(uint64_t addr, uint64_t len) {
@@ -280,6 +288,8 @@ Result<std::unique_ptr<Process>> FakeHost::create_process() {
 }
 
 Result<Thread*> FakeThread::create_thread() {
+  if (exited_) return lx::err(ESRCH);
+  if (int e = std::exchange(fail_next_create_thread, 0)) return lx::err(e);
   FakeThread& t = proc_.add_thread();
   t.regs_.fs_base = regs_.fs_base;
   t.regs_.gs_base = regs_.gs_base;
@@ -288,7 +298,55 @@ Result<Thread*> FakeThread::create_thread() {
 
 FakeThread& FakeProcess::add_thread() {
   threads_.push_back(std::make_unique<FakeThread>(*this));
+  threads_.back()->fp_state().assign(fpstate_size_, 0);
   return *threads_.back();
+}
+
+Result<std::unique_ptr<Process>> FakeThread::fork_process() {
+  ++fork_calls;
+  if (exited_) return lx::err(ESRCH);
+  if (int e = std::exchange(fail_next_fork, 0)) return lx::err(e);
+  auto child = std::make_unique<FakeProcess>(proc_.reserved(), proc_.vdso_base());
+  child->set_fpstate_size(proc_.fpstate_size());
+  child->memory() = proc_.memory().clone();
+  FakeThread& t = child->fake_main_thread();
+  t.regs_ = regs_;
+  t.fp_ = fp_;
+  return std::unique_ptr<Process>(std::move(child));
+}
+
+Result<void> FakeThread::exit_thread() {
+  if (exited_) return lx::err(ESRCH);
+  exited_ = true;
+  return {};
+}
+
+Result<void> FakeThread::save_fpstate(uint64_t guest_addr) {
+  ++fpstate_calls;
+  if (exited_) return lx::err(ESRCH);
+  if (guest_addr % 64) return lx::err(EINVAL);
+  if (int e = std::exchange(fail_next_fpstate, 0)) return lx::err(e);
+  fp_.resize(proc_.fpstate_size());
+  return proc_.write_memory(guest_addr, fp_.data(), fp_.size());
+}
+
+Result<void> FakeThread::restore_fpstate(uint64_t guest_addr) {
+  ++fpstate_calls;
+  if (exited_) return lx::err(ESRCH);
+  if (guest_addr % 64) return lx::err(EINVAL);
+  if (int e = std::exchange(fail_next_fpstate, 0)) return lx::err(e);
+  std::vector<uint8_t> buf(proc_.fpstate_size());
+  TRY(proc_.read_memory(guest_addr, buf.data(), buf.size()));
+  fp_ = std::move(buf);
+  return {};
+}
+
+Result<void> FakeThread::reset_fpstate() {
+  ++fpstate_calls;
+  if (exited_) return lx::err(ESRCH);
+  if (int e = std::exchange(fail_next_fpstate, 0)) return lx::err(e);
+  fp_.assign(proc_.fpstate_size(), 0);
+  return {};
 }
 
 }  // namespace pico::fake

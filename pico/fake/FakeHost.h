@@ -43,6 +43,8 @@ class FakeMemory {
   uint64_t peek_u64(uint64_t addr) const;
   std::string peek_string(uint64_t addr, size_t max = 4096) const;
   size_t region_count() const { return regions_.size(); }
+  // A deep copy (what a fork's child gets: the fake has no shared mappings).
+  FakeMemory clone() const;
   bool has_page(uint64_t page_addr) const { return page(page_addr) != nullptr; }
 
  private:
@@ -78,6 +80,21 @@ class FakeThread final : public Thread {
   Result<void> map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
                         uint64_t offset) override;
   Result<Thread*> create_thread() override;
+  // The child (a FakeProcess) gets a deep copy of the memory, the reserved
+  // ranges, vDSO and fpstate size, and one thread with this one's regs and
+  // FP state. Shared mappings are not modelled: they are copied too.
+  Result<std::unique_ptr<Process>> fork_process() override;
+  // Marks the thread exited: run() returns Exited, other calls ESRCH.
+  Result<void> exit_thread() override;
+  // The FP state is fp_state(): fpstate_size() bytes, zero at start and
+  // after reset_fpstate; save writes it to guest memory, restore reads it.
+  Result<void> save_fpstate(uint64_t guest_addr) override;
+  Result<void> restore_fpstate(uint64_t guest_addr) override;
+  Result<void> reset_fpstate() override;
+
+  bool exited() const { return exited_; }
+  std::vector<uint8_t>& fp_state() { return fp_; }
+  FakeProcess& process() { return proc_; }
 
   struct FileMap {
     uint64_t addr, len;
@@ -97,6 +114,9 @@ class FakeThread final : public Thread {
   // Failure injection: the next host memory operation of that kind fails.
   int fail_next_map = 0, fail_next_unmap = 0, fail_next_protect = 0;
   int map_calls = 0, unmap_calls = 0, protect_calls = 0;
+  // The same for fork_process, create_thread and the fpstate operations.
+  int fail_next_fork = 0, fail_next_create_thread = 0, fail_next_fpstate = 0;
+  int fork_calls = 0, fpstate_calls = 0;
 
  private:
   struct Step {
@@ -109,6 +129,8 @@ class FakeThread final : public Thread {
   std::vector<uint64_t> results_;
   bool last_was_syscall_ = false;
   std::atomic<bool> interrupted_{false};
+  bool exited_ = false;
+  std::vector<uint8_t> fp_;
 };
 
 class FakeProcess final : public Process {
@@ -124,11 +146,16 @@ class FakeProcess final : public Process {
   Result<void> residency(uint64_t addr, uint64_t pages, uint8_t* out) override;
   const std::vector<Range>& reserved() const override { return reserved_; }
   uint64_t vdso_base() const override { return vdso_; }
+  uint64_t fpstate_size() const override { return fpstate_size_; }
   void kill() override { killed_ = true; }
+  // Default: an AVX host's frame (832-byte XSAVE area + FP_XSTATE_MAGIC2).
+  // Set before threads are created (each thread's area is sized at creation).
+  void set_fpstate_size(uint64_t n) { fpstate_size_ = n; }
 
   FakeMemory& memory() { return memory_; }
   FakeThread& add_thread();
   size_t thread_count() const { return threads_.size(); }
+  FakeThread& thread(size_t i) { return *threads_.at(i); }
   bool killed() const { return killed_; }
   // Host memory requests that touched a reserved range (a kernel bug: the
   // real backend would have clobbered its own stub).
@@ -138,6 +165,7 @@ class FakeProcess final : public Process {
  private:
   std::vector<Range> reserved_;
   uint64_t vdso_;
+  uint64_t fpstate_size_ = 836;
   FakeMemory memory_;
   std::vector<std::unique_ptr<FakeThread>> threads_;
   std::atomic<bool> killed_{false};

@@ -3,13 +3,17 @@
 #endif
 #include "pico/linux/LinuxProcess.h"
 
+#include <cpuid.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,14 +25,25 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 namespace pico {
 namespace {
 
 constexpr int kFdHigh = 10;  // parent-side fds are moved here so the child's dup2s can't clash
+constexpr uint32_t kFpMagic1 = 0x46505853;  // FP_XSTATE_MAGIC1, in the FXSAVE software bytes
+constexpr uint32_t kFpMagic2 = 0x46505845;  // FP_XSTATE_MAGIC2, after the XSAVE area
+constexpr uint64_t kXfeatureTileData = 1ull << 18;  // AMX: only in frames of processes that asked
 
 void futex_wake(volatile uint32_t* w) {
   syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+// Shared futex (the word is in the memfd the stub maps too); 20 ms at most,
+// so callers can notice a process that died without waking them.
+void futex_wait_20ms(volatile uint32_t* w, uint32_t val) {
+  timespec ts{0, 20'000'000};
+  syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAIT, val, &ts, nullptr, 0);
 }
 
 uint64_t now_ns() {
@@ -42,12 +57,164 @@ lx_mailbox* mailbox_at(void* ctl, size_t idx) {
                                        idx * LX_MAILBOX_STRIDE);
 }
 
+FpLayout compute_fp_layout() {
+  FpLayout l;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return l;  // FXSAVE-only frames
+  uint32_t lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  // XCR0 holds exactly the user features the host kernel enabled; Linux
+  // leaves the dynamically enabled ones out of a default signal frame.
+  l.xfeatures = (lo | (static_cast<uint64_t>(hi) << 32)) & ~kXfeatureTileData;
+  // Standard (non-compacted) format, as in signal frames: the end of the
+  // highest component, at least the legacy area plus the XSAVE header.
+  l.xsave_size = 576;
+  for (unsigned i = 2; i < 64; ++i) {
+    if (!(l.xfeatures & (1ull << i))) continue;
+    if (!__get_cpuid_count(0xd, i, &a, &b, &c, &d)) continue;
+    l.xsave_size = std::max(l.xsave_size, a + b);  // eax: size, ebx: offset
+  }
+  return l;
+}
+
+// One control block (header initialized, mailboxes zero), mapped here; the
+// returned fd (above kFdHigh, close-on-exec) is what the stub maps.
+struct ControlBlock {
+  int fd = -1;
+  void* ctl = nullptr;
+};
+Result<ControlBlock> new_control_block(const LinuxHostOptions& opts, const std::vector<uint64_t>& filter,
+                                       uint64_t vdso) {
+  if (filter.size() > LX_MAX_BPF) return lx::err(EINVAL);
+  int memfd = memfd_create("lx-ctl", MFD_CLOEXEC);
+  if (memfd < 0) return lx::err(errno);
+  int fd = fcntl(memfd, F_DUPFD_CLOEXEC, kFdHigh);
+  close(memfd);
+  if (fd < 0 || ftruncate(fd, LX_CTL_SIZE) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    return lx::err(e);
+  }
+  void* ctl = mmap(nullptr, LX_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (ctl == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return lx::err(e);
+  }
+  auto* hdr = static_cast<lx_ctl_header*>(ctl);
+  hdr->magic = LX_STUB_MAGIC;
+  hdr->vdso_base = vdso;
+  hdr->spin_iterations = opts.stub_spin_iterations;
+  hdr->bpf_len = static_cast<uint32_t>(filter.size());
+  std::copy(filter.begin(), filter.end(), hdr->bpf);
+  const FpLayout& fp = host_fp_layout();
+  hdr->fp_xfeatures = fp.xfeatures;
+  hdr->fp_xsave_size = fp.xsave_size;
+  return ControlBlock{fd, ctl};
+}
+
+// A pid read from a guest-writable mailbox names a process we may kill, wait
+// for and read: it must be a process (not a thread) whose host parent is us.
+bool is_our_child_process(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  long tgid = -1, ppid = -1;
+  while (std::getline(status, line)) {
+    if (line.rfind("Tgid:", 0) == 0) tgid = std::strtol(line.c_str() + 5, nullptr, 10);
+    if (line.rfind("PPid:", 0) == 0) ppid = std::strtol(line.c_str() + 5, nullptr, 10);
+  }
+  return tgid == pid && ppid == getpid();
+}
+
+// ...and, to be the child of this fork rather than any other child of ours
+// (another guest's process), it must have this fork's fresh control memfd
+// mapped at LX_CTL_ADDR: only the forking stub and its child ever held it.
+bool maps_control_block(pid_t pid, const struct stat& ctl) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    unsigned long long start = 0, end = 0, off = 0, ino = 0;
+    unsigned maj = 0, min = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &off, &maj,
+                    &min, &ino) != 7)
+      continue;
+    if (start != LX_CTL_ADDR) continue;
+    return perms[3] == 's' && maj == major(ctl.st_dev) && min == minor(ctl.st_dev) && ino == ctl.st_ino;
+  }
+  return false;
+}
+
+// A fork that failed after the stub forked (the parent was killed meanwhile,
+// the child never reported) leaves a child we know no pid of; it would wait
+// for commands forever. It is among the children of our threads (CLONE_PARENT
+// made it a sibling of its parent) and is the one mapping this fork's memfd.
+void kill_stray_fork_child(const struct stat& ctl) {
+  DIR* tasks = opendir("/proc/self/task");
+  if (!tasks) return;
+  while (dirent* e = readdir(tasks)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream children(std::string("/proc/self/task/") + e->d_name + "/children");
+    long pid = 0;
+    while (children >> pid) {
+      const auto p = static_cast<pid_t>(pid);
+      if (!maps_control_block(p, ctl) || !is_our_child_process(p)) continue;
+      ::kill(p, SIGKILL);
+      while (waitpid(p, nullptr, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  closedir(tasks);
+}
+
+// Exited (a zombie), without reaping it.
+bool child_exited(pid_t pid) {
+  siginfo_t si{};
+  return waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0 ||
+         si.si_pid != 0;
+}
+
 }  // namespace
+
+const FpLayout& host_fp_layout() {
+  static const FpLayout layout = compute_fp_layout();
+  return layout;
+}
+
+std::vector<uint8_t> init_fpstate(const FpLayout& layout) {
+  // What the stub builds for a first entry (build_entry_fp): XSTATE_BV 0
+  // makes XRSTOR load every component's init state; MXCSR is read anyway.
+  std::vector<uint8_t> fp(layout.frame_size(), 0);
+  auto put32 = [&](size_t off, uint32_t v) { std::memcpy(fp.data() + off, &v, sizeof v); };
+  const uint16_t fcw = 0x37f;
+  std::memcpy(fp.data(), &fcw, sizeof fcw);
+  put32(24, 0x1f80);  // MXCSR
+  if (layout.xfeatures) {
+    put32(464, kFpMagic1);
+    put32(468, static_cast<uint32_t>(layout.frame_size()));  // extended_size
+    std::memcpy(fp.data() + 472, &layout.xfeatures, sizeof layout.xfeatures);
+    put32(480, layout.xsave_size);
+    put32(layout.xsave_size, kFpMagic2);
+  }
+  return fp;
+}
 
 // ---- LinuxThread -----------------------------------------------------------
 
-LinuxThread::LinuxThread(LinuxProcess& proc, lx_mailbox* mb, pid_t host_tid, uint32_t seen)
-    : proc_(proc), mb_(mb), host_tid_(host_tid), seen_(seen) {}
+LinuxThread::LinuxThread(LinuxProcess& proc, size_t slot, pid_t host_tid, uint32_t seen, bool leader)
+    : proc_(proc),
+      slot_(slot),
+      mb_(mailbox_at(proc.control_block(), slot)),
+      host_tid_(host_tid),
+      seen_(seen),
+      leader_(leader) {}
+
+void LinuxThread::reuse(pid_t host_tid, uint32_t seen) {
+  host_tid_.store(host_tid, std::memory_order_relaxed);
+  seen_ = seen;
+  regs_ = {};
+  exited_.store(false, std::memory_order_release);
+}
 
 void LinuxThread::post(uint32_t cmd) {
   mb_->cmd = cmd;
@@ -69,8 +236,7 @@ bool LinuxThread::wait_event() {
     __atomic_store_n(&mb_->provider_waiting, 1, __ATOMIC_SEQ_CST);
     while (!changed()) {
       // The timeout lets us notice a host process that died without posting.
-      timespec ts{0, 20'000'000};
-      syscall(SYS_futex, const_cast<uint32_t*>(&mb_->to_provider), FUTEX_WAIT, seen_, &ts, nullptr, 0);
+      futex_wait_20ms(&mb_->to_provider, seen_);
       if (!changed() && proc_.dead()) {
         __atomic_store_n(&mb_->provider_waiting, 0, __ATOMIC_RELAXED);
         return false;
@@ -91,7 +257,7 @@ Event LinuxThread::exited_event() const {
 
 Event LinuxThread::run() {
   // Only the flag: a waitpid here would add a host syscall to every trap.
-  if (proc_.known_dead()) return exited_event();
+  if (proc_.known_dead() || exited()) return exited_event();
   std::memcpy(&mb_->regs, &regs_, sizeof regs_);
   post(LX_CMD_RESUME);
   if (!wait_event()) return exited_event();
@@ -118,7 +284,24 @@ Event LinuxThread::run() {
 }
 
 void LinuxThread::interrupt() {
-  if (!proc_.dead()) syscall(SYS_tgkill, proc_.pid(), host_tid_, LX_KICK_SIGNAL);
+  // An exited thread's tid may already belong to a new thread of the guest.
+  if (!exited() && !proc_.dead())
+    syscall(SYS_tgkill, proc_.pid(), host_tid_.load(std::memory_order_relaxed), LX_KICK_SIGNAL);
+}
+
+Result<void> LinuxThread::check_stopped() const {
+  if (exited() || proc_.known_dead()) return lx::err(ESRCH);
+  return {};
+}
+
+Result<long> LinuxThread::call(uint32_t cmd) {
+  TRY(check_stopped());
+  post(cmd);
+  if (!wait_event()) return lx::err(ESRCH);
+  if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
+  long ret = mb_->ret;
+  if (ret < 0 && ret > -4096) return lx::err(static_cast<int>(-ret));
+  return ret;
 }
 
 Result<long> LinuxThread::host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
@@ -129,21 +312,13 @@ Result<long> LinuxThread::host_syscall(long nr, long a0, long a1, long a2, long 
   mb_->arg[4] = static_cast<uint64_t>(a3);
   mb_->arg[5] = static_cast<uint64_t>(a4);
   mb_->arg[6] = static_cast<uint64_t>(a5);
-  post(LX_CMD_HOST_SYSCALL);
-  if (!wait_event()) return lx::err(ESRCH);
-  if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
-  long ret = mb_->ret;
-  if (ret < 0 && ret > -4096) return lx::err(static_cast<int>(-ret));
-  return ret;
+  return call(LX_CMD_HOST_SYSCALL);
 }
 
 Result<long> LinuxThread::host_new_thread(size_t idx) {
   mb_->arg[0] = idx;
-  post(LX_CMD_NEW_THREAD);
-  if (!wait_event()) return lx::err(ESRCH);
-  if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
-  long ret = mb_->ret;
-  if (ret < 0) return lx::err(ret > -4096 ? static_cast<int>(-ret) : EIO);
+  long ret = TRY(call(LX_CMD_NEW_THREAD));
+  if (ret <= 0) return lx::err(EIO);
   return ret;
 }
 
@@ -166,6 +341,7 @@ Result<void> LinuxThread::protect(uint64_t addr, uint64_t len, int prot) {
 
 Result<void> LinuxThread::map_file(uint64_t addr, uint64_t len, int prot, bool shared, int host_fd,
                                    uint64_t offset) {
+  TRY(check_stopped());
   std::lock_guard<std::mutex> lock(proc_.map_mu());
   TRY(proc_.send_fd(host_fd));
   mb_->arg[0] = addr;
@@ -173,33 +349,96 @@ Result<void> LinuxThread::map_file(uint64_t addr, uint64_t len, int prot, bool s
   mb_->arg[2] = static_cast<uint64_t>(prot);
   mb_->arg[3] = shared ? MAP_SHARED : MAP_PRIVATE;
   mb_->arg[4] = offset;
-  post(LX_CMD_MAP_FD);
-  if (!wait_event()) return lx::err(ESRCH);
-  if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
-  long ret = mb_->ret;
-  if (ret < 0 && ret > -4096) return lx::err(static_cast<int>(-ret));
+  long ret = TRY(call(LX_CMD_MAP_FD));
   if (static_cast<uint64_t>(ret) != addr) return lx::err(ENOMEM);
   return {};
 }
 
 Result<Thread*> LinuxThread::create_thread() { return proc_.add_thread(*this); }
 
+Result<std::unique_ptr<Process>> LinuxThread::fork_process() { return proc_.fork_from(*this); }
+
+Result<void> LinuxThread::exit_thread() {
+  TRY(check_stopped());
+  if (leader_) {
+    // Parks for good (see LX_CMD_EXIT_THREAD): no event, nothing to wait for.
+    mb_->arg[0] = 1;
+    post(LX_CMD_EXIT_THREAD);
+    exited_.store(true, std::memory_order_release);
+    return {};
+  }
+  mb_->arg[0] = 0;
+  __atomic_store_n(&mb_->exit_word, 1, __ATOMIC_SEQ_CST);
+  post(LX_CMD_EXIT_THREAD);
+  // The host zeroes exit_word once the thread released its memory. The word
+  // is guest-writable: a guest that keeps it set only stalls its own thread
+  // exit, and kill() still ends the wait.
+  for (;;) {
+    uint32_t w = __atomic_load_n(&mb_->exit_word, __ATOMIC_SEQ_CST);
+    if (w == 0) break;
+    futex_wait_20ms(&mb_->exit_word, w);
+    if (__atomic_load_n(&mb_->exit_word, __ATOMIC_SEQ_CST) != 0 && proc_.dead()) break;
+  }
+  exited_.store(true, std::memory_order_release);
+  return {};
+}
+
+// Where the host frame this thread resumes through keeps its FP state. Read
+// from the mailbox, so untrusted: it only ever directs copies within the
+// guest's own process, where a wrong address can only hurt the guest.
+Result<uint64_t> LinuxThread::frame_fpstate() const {
+  TRY(check_stopped());
+  uint64_t addr = mb_->fpstate;
+  if (addr == 0 || addr % 64) return lx::err(EIO);
+  return addr;
+}
+
+Result<void> LinuxThread::save_fpstate(uint64_t guest_addr) {
+  if (guest_addr % 64) return lx::err(EINVAL);
+  const uint64_t frame = TRY(frame_fpstate());
+  std::vector<uint8_t> buf(proc_.fpstate_size());
+  // The host kernel wrote the frame in exactly Linux's signal-frame format.
+  if (!proc_.read_memory(frame, buf.data(), buf.size()).ok()) return lx::err(EIO);
+  return proc_.write_memory(guest_addr, buf.data(), buf.size());
+}
+
+Result<void> LinuxThread::restore_fpstate(uint64_t guest_addr) {
+  if (guest_addr % 64) return lx::err(EINVAL);
+  std::vector<uint8_t> buf(proc_.fpstate_size());
+  TRY(proc_.read_memory(guest_addr, buf.data(), buf.size()));
+  const uint64_t frame = TRY(frame_fpstate());
+  // Copied as is: the host's rt_sigreturn applies Linux's own checks to it
+  // (magic and sizes, else an FXSAVE-only restore; a faulting XRSTOR means
+  // SIGSEGV, which comes back to us as a fault event). We only move bytes.
+  if (!proc_.write_memory(frame, buf.data(), buf.size()).ok()) return lx::err(EIO);
+  return {};
+}
+
+Result<void> LinuxThread::reset_fpstate() {
+  const uint64_t frame = TRY(frame_fpstate());
+  std::vector<uint8_t> clean = init_fpstate(proc_.fp_layout());
+  if (!proc_.write_memory(frame, clean.data(), clean.size()).ok()) return lx::err(EIO);
+  return {};
+}
+
 // ---- LinuxProcess ----------------------------------------------------------
 
-Result<void> LinuxProcess::send_fd(int host_fd) {
+Result<void> LinuxProcess::send_fds(const int* fds, size_t n) {
+  constexpr size_t kMax = 2;
+  if (n == 0 || n > kMax) return lx::err(EINVAL);
   char byte = 0;
   iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(kMax * sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &host_fd, sizeof host_fd);
+  c->cmsg_len = CMSG_LEN(n * sizeof(int));
+  std::memcpy(CMSG_DATA(c), fds, n * sizeof(int));
   for (;;) {
     if (sendmsg(map_sock_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) return {};
     if (errno != EINTR) return lx::err(errno == EBADF ? EBADF : (errno == EAGAIN ? EAGAIN : ESRCH));
@@ -208,21 +447,115 @@ Result<void> LinuxProcess::send_fd(int host_fd) {
 
 Result<Thread*> LinuxProcess::add_thread(LinuxThread& creator) {
   std::lock_guard<std::mutex> lock(threads_mu_);
-  // Mailbox i belongs to threads_[i]; the stub finds it from the alt stack.
-  const size_t idx = threads_.size();
+  // The lowest slot that never had a thread or whose thread is gone. A
+  // parked leader keeps its slot: its host thread still uses the stacks.
+  size_t idx = 0;
+  while (idx < slots_.size() && slots_[idx] && !(slots_[idx]->exited() && !slots_[idx]->leader())) ++idx;
   if (idx >= LX_MAX_THREADS) return lx::err(EAGAIN);
   lx_mailbox* mb = mailbox_at(ctl_, idx);
   std::memset(static_cast<void*>(mb), 0, sizeof *mb);
   long tid = TRY(creator.host_new_thread(idx));
-  auto thread = std::make_unique<LinuxThread>(*this, mb, static_cast<pid_t>(tid), 0);
-  if (!thread->wait_event() || mb->event != LX_EV_READY) return lx::err(EAGAIN);
-  threads_.push_back(std::move(thread));
-  return threads_.back().get();
+  if (idx >= slots_.size()) slots_.resize(idx + 1);
+  LinuxThread* t = slots_[idx].get();
+  if (t) {
+    t->reuse(static_cast<pid_t>(tid), 0);
+  } else {
+    slots_[idx] = std::make_unique<LinuxThread>(*this, idx, static_cast<pid_t>(tid), 0, false);
+    t = slots_[idx].get();
+  }
+  if (!t->wait_event() || mb->event != LX_EV_READY) {
+    t->exited_.store(true, std::memory_order_release);
+    return lx::err(EAGAIN);
+  }
+  return t;
+}
+
+Result<std::unique_ptr<Process>> LinuxProcess::fork_from(LinuxThread& forker) {
+  TRY(forker.check_stopped());
+  ControlBlock cb = TRY(new_control_block(opts_, {}, vdso_));
+  int socks[2] = {-1, -1};
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks) != 0) socks[0] = socks[1] = -1;
+  // Until the child process object owns them.
+  struct Guard {
+    ControlBlock* cb;
+    int* socks;
+    bool armed = true;
+    ~Guard() {
+      if (cb->fd >= 0) close(cb->fd);
+      if (!armed) return;
+      munmap(cb->ctl, LX_CTL_SIZE);
+      for (int i = 0; i < 2; ++i)
+        if (socks[i] >= 0) close(socks[i]);
+    }
+  } guard{&cb, socks};
+  if (socks[0] < 0) return lx::err(EMFILE);
+  struct stat ctl_st {};
+  if (fstat(cb.fd, &ctl_st) != 0) return lx::err(errno);
+
+  long ret = 0;
+  {
+    std::lock_guard<std::mutex> lock(map_mu_);
+    const int fds[2] = {cb.fd, socks[1]};
+    TRY(send_fds(fds, 2));
+    // In flight now; the stub parent closes its copies after forking.
+    close(cb.fd);
+    cb.fd = -1;
+    close(socks[1]);
+    socks[1] = -1;
+    auto r = forker.call(LX_CMD_FORK);
+    if (!r.ok()) {
+      kill_stray_fork_child(ctl_st);
+      return lx::err(r.error());
+    }
+    ret = r.value();
+  }
+  const auto child = static_cast<pid_t>(ret);
+  if (ret <= 0 || ret > INT32_MAX || child == pid_ || !is_our_child_process(child)) {
+    kill_stray_fork_child(ctl_st);
+    return lx::err(EIO);
+  }
+
+  // The child posts READY on its own block, in the forking thread's slot.
+  const size_t slot = forker.slot();
+  lx_mailbox* cmb = mailbox_at(cb.ctl, slot);
+  auto ready = [&] { return __atomic_load_n(&cmb->to_provider, __ATOMIC_ACQUIRE) != 0; };
+  uint64_t parent_gone_at = 0;
+  __atomic_store_n(&cmb->provider_waiting, 1, __ATOMIC_SEQ_CST);
+  while (!ready()) {
+    futex_wait_20ms(&cmb->to_provider, 0);
+    if (ready()) break;
+    if (child_exited(child)) return lx::err(EAGAIN);
+    // A dying parent does not stop a child that is about to report; but a
+    // guest could have named a pid that will never report, so not forever.
+    if (dead()) {
+      if (parent_gone_at == 0) parent_gone_at = now_ns();
+      if (now_ns() - parent_gone_at > 2'000'000'000ull) {
+        kill_stray_fork_child(ctl_st);
+        return lx::err(ESRCH);
+      }
+    }
+  }
+  __atomic_store_n(&cmb->provider_waiting, 0, __ATOMIC_RELAXED);
+  if (!maps_control_block(child, ctl_st)) {
+    kill_stray_fork_child(ctl_st);
+    return lx::err(EIO);
+  }
+
+  std::unique_ptr<LinuxProcess> proc(new LinuxProcess(child, cb.ctl, socks[0], opts_));
+  guard.armed = false;
+  proc->vdso_ = vdso_;
+  proc->reserved_ = reserved_;
+  proc->slots_.resize(slot + 1);
+  const uint32_t seen = __atomic_load_n(&cmb->to_provider, __ATOMIC_ACQUIRE);
+  proc->slots_[slot] = std::make_unique<LinuxThread>(*proc, slot, child, seen, true);
+  proc->main_ = proc->slots_[slot].get();
+  proc->main_->regs_ = forker.regs_;
+  if (cmb->event != LX_EV_READY) return lx::err(EIO);  // proc's destructor kills the child
+  return std::unique_ptr<Process>(std::move(proc));
 }
 
 Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const LinuxHostOptions& opts,
                                                           const std::vector<uint64_t>& filter) {
-  if (filter.size() > LX_MAX_BPF) return lx::err(EINVAL);
   int socks[2];
   if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks) != 0) return lx::err(errno);
   // Both ends above the child's fixed fds, like the others.
@@ -245,29 +578,16 @@ Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const Lin
       if (*b >= 0) close(*b);
     }
   } sock_guard{&map_sock, &stub_sock};
-  int memfd = memfd_create("lx-ctl", MFD_CLOEXEC);
-  if (memfd < 0) return lx::err(errno);
-  int ctl_fd = fcntl(memfd, F_DUPFD_CLOEXEC, kFdHigh);
-  close(memfd);
+  ControlBlock cb = TRY(new_control_block(opts, filter, 0));
+  const int ctl_fd = cb.fd;
+  void* ctl = cb.ctl;
   int stub_hi = fcntl(stub_fd, F_DUPFD_CLOEXEC, kFdHigh);
-  if (ctl_fd < 0 || stub_hi < 0 || ftruncate(ctl_fd, LX_CTL_SIZE) != 0) {
-    int e = errno;
-    if (ctl_fd >= 0) close(ctl_fd);
-    if (stub_hi >= 0) close(stub_hi);
-    return lx::err(e);
-  }
-  void* ctl = mmap(nullptr, LX_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ctl_fd, 0);
-  if (ctl == MAP_FAILED) {
+  if (stub_hi < 0) {
     int e = errno;
     close(ctl_fd);
-    close(stub_hi);
+    munmap(ctl, LX_CTL_SIZE);
     return lx::err(e);
   }
-  auto* hdr = static_cast<lx_ctl_header*>(ctl);
-  hdr->magic = LX_STUB_MAGIC;
-  hdr->spin_iterations = opts.stub_spin_iterations;
-  hdr->bpf_len = static_cast<uint32_t>(filter.size());
-  std::copy(filter.begin(), filter.end(), hdr->bpf);
 
   pid_t parent = getpid();
   // vfork: the child only makes raw syscalls before exec, so sharing our
@@ -297,10 +617,9 @@ Result<std::unique_ptr<LinuxProcess>> LinuxProcess::start(int stub_fd, const Lin
 
   std::unique_ptr<LinuxProcess> proc(new LinuxProcess(pid, ctl, map_sock, opts));
   map_sock = -1;  // owned by proc now
-  lx_mailbox* mb = mailbox_at(ctl, 0);
-  auto thread = std::make_unique<LinuxThread>(*proc, mb, pid, 0);
-  if (!thread->wait_event() || mb->event != LX_EV_READY) return lx::err(ECHILD);
-  proc->threads_.push_back(std::move(thread));
+  proc->slots_.push_back(std::make_unique<LinuxThread>(*proc, 0, pid, 0, true));
+  proc->main_ = proc->slots_[0].get();
+  if (!proc->main_->wait_event() || proc->main_->mailbox()->event != LX_EV_READY) return lx::err(ECHILD);
   TRY(proc->read_layout());
   return proc;
 }
@@ -331,22 +650,32 @@ LinuxProcess::~LinuxProcess() {
 
 bool LinuxProcess::dead() {
   if (dead_) return true;
+  std::lock_guard<std::mutex> lock(wait_mu_);
+  if (dead_) return true;
   int st = 0;
-  if (waitpid(pid_, &st, WNOHANG | __WALL) == pid_) {
-    dead_ = true;
+  pid_t r = waitpid(pid_, &st, WNOHANG | __WALL);
+  if (r == pid_) {
     wait_status_ = st;
+    dead_ = true;
+  } else if (r < 0 && errno == ECHILD) {
+    // Not ours to wait for any more (someone else reaped it): gone all the
+    // same, and waiting on would never end.
+    wait_status_ = SIGKILL;
+    dead_ = true;
   }
   return dead_;
 }
 
 void LinuxProcess::kill() {
   if (dead_) return;
+  std::lock_guard<std::mutex> lock(wait_mu_);
+  if (dead_) return;
   ::kill(pid_, SIGKILL);
-  int st = 0;
+  int st = SIGKILL;
   while (waitpid(pid_, &st, __WALL) < 0 && errno == EINTR) {
   }
-  dead_ = true;
   wait_status_ = st;
+  dead_ = true;
 }
 
 size_t LinuxProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) {

@@ -30,7 +30,10 @@
 #define LX_KICK_SIGNAL 63 /* provider -> stub: "stop and report" (Thread::interrupt) */
 #define LX_MAX_BPF 64
 
-#define LX_STUB_MAGIC 0x6c78737475620001ULL /* "lxstub" v1 */
+#define LX_STUB_MAGIC 0x6c78737475620002ULL /* "lxstub" v2 */
+/* Largest signal-frame FP area the stub builds for a thread's first entry
+ * (AVX-512 needs 2.7 KiB; AMX tile data is never in a default frame). */
+#define LX_FP_ENTRY_MAX 8192
 
 /* Mailbox.event values (stub -> provider) */
 enum {
@@ -47,6 +50,17 @@ enum {
   LX_CMD_HOST_SYSCALL = 2, /* run host syscall arg[0] with args arg[1..6] */
   LX_CMD_NEW_THREAD = 3,   /* start a host thread on mailbox arg[0]; ret = its tid */
   LX_CMD_MAP_FD = 4,       /* receive one fd on LX_MAP_FD, mmap(arg[0..3], fd, arg[4]), close it */
+  /* Receive two fds on LX_MAP_FD (the child's control memfd, its LX_MAP_FD
+   * socket end), fork with CLONE_PARENT; ret = the child's pid (parent side).
+   * The child maps the memfd over LX_CTL_ADDR, installs the socket as
+   * LX_MAP_FD and posts LX_EV_READY on the same mailbox slot of its new
+   * control block. */
+  LX_CMD_FORK = 5,
+  /* The thread ends: arg[0] == 0: SYS_exit after set_tid_address(&exit_word),
+   * so the host clears exit_word (and futex-wakes it) once the thread is gone.
+   * arg[0] == 1: the thread group leader parks forever instead (its exit would
+   * make the pid unusable for process_vm_* and /proc). No event follows. */
+  LX_CMD_EXIT_THREAD = 6,
 };
 
 /* Register file: same order as pico::Registers. */
@@ -81,6 +95,11 @@ struct lx_mailbox {
   /* guest registers: valid at every event, applied on LX_CMD_RESUME */
   struct lx_regs regs;
   uint64_t applied_fs, applied_gs; /* what the stub last loaded */
+  /* Address of the FP area (uc_mcontext.fpregs) of the host signal frame the
+   * stopped thread will resume through; valid at every event and at READY. */
+  uint64_t fpstate;
+  volatile uint32_t exit_word; /* LX_CMD_EXIT_THREAD: nonzero until the thread is gone */
+  uint32_t pad3;
 };
 
 struct lx_ctl_header {
@@ -89,6 +108,12 @@ struct lx_ctl_header {
   uint32_t spin_iterations; /* stub-side spin before futex sleep */
   uint32_t bpf_len;
   uint64_t bpf[LX_MAX_BPF]; /* struct sock_filter entries, 8 bytes each */
+  /* Signal-frame FP layout of this host (XCR0 minus dynamic features, and
+   * the standard-format XSAVE size; 0/512 without XSAVE), for the frame a
+   * thread's first entry into the guest goes through. */
+  uint64_t fp_xfeatures;
+  uint32_t fp_xsave_size;
+  uint32_t pad;
 };
 
 #define LX_CTL_HEADER_SIZE 4096ULL

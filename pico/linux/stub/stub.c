@@ -33,6 +33,11 @@ typedef unsigned long ulong;
 #define NR_seccomp 317
 #define NR_gettid 186
 #define NR_recvmsg 47
+#define NR_dup2 33
+#define NR_clone 56
+#define NR_exit 60
+#define NR_getppid 110
+#define NR_set_tid_address 218
 
 #define SIGTRAP 5
 #define SIGBUS 7
@@ -60,6 +65,12 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 
 static __attribute__((noreturn)) void die(int code) {
   for (;;) sys1(NR_exit_group, code);
+}
+
+/* Not __builtin_memset: for a variable length GCC may emit a call to memset,
+ * which a freestanding image does not have. */
+static void zero(void* p, ulong n) {
+  __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(0) : "memory");
 }
 
 /* Kernel x86-64 signal structures (uapi layouts). */
@@ -138,11 +149,12 @@ struct k_msghdr {
 };
 struct k_cmsghdr { ulong len; int level; int type; };
 
-/* LX_CMD_MAP_FD: the provider queued one fd on LX_MAP_FD before posting.
- * MSG_DONTWAIT: if it is not there (a guest thread jumped into stub code
- * and took it) the command fails instead of blocking this thread. Every fd
- * that arrives is closed: the mapping keeps the file alive by itself. */
-static long map_fd(struct lx_mailbox* mb) {
+/* Receives exactly `want` fds the provider queued on LX_MAP_FD before
+ * posting a command. MSG_DONTWAIT: if they are not there (a guest thread
+ * jumped into stub code and took them) the command fails instead of
+ * blocking this thread. A message with another count is dropped, its fds
+ * closed. */
+static long recv_fds(int* out, ulong want) {
   char byte;
   struct k_iovec iov = {&byte, 1};
   ulong control[8]; /* room for a cmsghdr and a few fds */
@@ -155,10 +167,74 @@ static long map_fd(struct lx_mailbox* mb) {
     return -9; /* EBADF */
   const int* fds = (const int*)(c + 1);
   ulong nfds = (c->len - sizeof *c) / sizeof(int);
-  long r = sys6(NR_mmap, (long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2],
-                (long)(mb->arg[3] | 0x10 /*MAP_FIXED*/), fds[0], (long)mb->arg[4]);
-  for (ulong i = 0; i < nfds; ++i) sys1(NR_close, fds[i]);
+  if (nfds != want) {
+    for (ulong i = 0; i < nfds; ++i) sys1(NR_close, fds[i]);
+    return -9;
+  }
+  for (ulong i = 0; i < nfds; ++i) out[i] = fds[i];
+  return 0;
+}
+
+/* LX_CMD_MAP_FD: the fd is closed right away: the mapping keeps the file
+ * alive by itself. */
+static long map_fd(struct lx_mailbox* mb) {
+  int fd;
+  long r = recv_fds(&fd, 1);
+  if (r < 0) return r;
+  r = sys6(NR_mmap, (long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2],
+           (long)(mb->arg[3] | 0x10 /*MAP_FIXED*/), fd, (long)mb->arg[4]);
+  sys1(NR_close, fd);
   return r;
+}
+
+/* LX_CMD_FORK. Returns the child's pid (or -errno) in the parent and 0 in the
+ * child, which has by then switched to its own control block and posted
+ * LX_EV_READY on the mailbox at the same address (same slot) in it.
+ * CLONE_PARENT makes the child the provider's child, so the provider can
+ * wait for it; without CLONE_VM the child runs on a copy of this stack. */
+static long fork_process(struct lx_mailbox* mb) {
+  int fds[2]; /* the child's control memfd and its LX_MAP_FD socket end */
+  long r = recv_fds(fds, 2);
+  if (r < 0) return r;
+  long provider = sys0(NR_getppid);
+  /* What describes this thread's stopped state, read now: in the child the
+   * parent's block is still mapped (shared) until the switch below. */
+  uint64_t fs = mb->applied_fs, gs = mb->applied_gs, fp = mb->fpstate;
+  long pid = sys6(NR_clone, 0x8000 /*CLONE_PARENT*/ | 17 /*SIGCHLD*/, 0, 0, 0, 0, 0);
+  if (pid != 0) {
+    sys1(NR_close, fds[0]);
+    sys1(NR_close, fds[1]);
+    return pid;
+  }
+  /* The child: fork reset the death signal; if the provider died before we
+   * re-armed it we were already reparented and must not live on. */
+  sys2(NR_prctl, 1 /*PR_SET_PDEATHSIG*/, 9 /*SIGKILL*/);
+  if (sys0(NR_getppid) != provider) die(127);
+  if (sys6(NR_mmap, (long)LX_CTL_ADDR, LX_CTL_SIZE, 3, 0x11 /*SHARED|FIXED*/, fds[0], 0) !=
+      (long)LX_CTL_ADDR)
+    die(120);
+  sys1(NR_close, fds[0]);
+  if (sys2(NR_dup2, fds[1], LX_MAP_FD) != LX_MAP_FD) die(128);
+  sys1(NR_close, fds[1]);
+  mb->applied_fs = fs;
+  mb->applied_gs = gs;
+  mb->fpstate = fp;
+  mb->host_tid = (uint64_t)sys0(NR_gettid);
+  mb->event = LX_EV_READY;
+  post_to_provider(mb);
+  return 0;
+}
+
+/* LX_CMD_EXIT_THREAD. set_tid_address makes the host clear exit_word and
+ * futex-wake it once this thread has released its memory (stack included),
+ * which is when the provider may hand the slot to a new thread. */
+static __attribute__((noreturn)) void exit_thread(struct lx_mailbox* mb) {
+  if (mb->arg[0] == 1) {
+    uint32_t never = 0;
+    for (;;) sys6(NR_futex, (long)&never, 128 /*FUTEX_WAIT_PRIVATE*/, 0, 0, 0, 0);
+  }
+  sys1(NR_set_tid_address, &mb->exit_word);
+  for (;;) sys1(NR_exit, 0);
 }
 
 /* Runs provider commands until told to resume the guest. */
@@ -173,6 +249,12 @@ static void serve(struct lx_mailbox* mb) {
       mb->ret = new_thread(mb, mb->arg[0]);
     else if (mb->cmd == LX_CMD_MAP_FD)
       mb->ret = map_fd(mb);
+    else if (mb->cmd == LX_CMD_FORK) {
+      long r = fork_process(mb);
+      if (r == 0) continue; /* the child: it posted LX_EV_READY instead */
+      mb->ret = r;
+    } else if (mb->cmd == LX_CMD_EXIT_THREAD)
+      exit_thread(mb);
     else
       mb->ret = -38; /* ENOSYS */
     mb->event = LX_EV_RESULT;
@@ -217,6 +299,7 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
   struct k_ucontext* uc = (struct k_ucontext*)ctx;
   struct lx_mailbox* mb = current_mailbox();
   save_regs(mb, &uc->mc);
+  mb->fpstate = uc->mc.fpstate;
   if (sig == SIGSYS && si->code == 1 /*SYS_SECCOMP*/) {
     mb->event = LX_EV_SYSCALL;
     mb->nr = (uint64_t)(unsigned)si->u.sys.syscall;
@@ -235,10 +318,34 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
   apply_segment_bases(mb);
 }
 
+/* The FP area of a thread's first entry frame: the initial FPU state in
+ * Linux's signal-frame format (XSTATE_BV 0 makes XRSTOR load the init state
+ * of every component; MXCSR is still read). Published at READY like a real
+ * frame's, so the provider can save or replace it before the first run.
+ * Returns 0 (no area: the host then loads the init state) if the header's
+ * layout, written by the provider, does not fit the buffer. */
+static ulong build_entry_fp(unsigned char* buf) {
+  uint64_t xfeatures = hdr->fp_xfeatures;
+  uint32_t size = hdr->fp_xsave_size;
+  if (size < 512 || size > LX_FP_ENTRY_MAX - 4) return 0;
+  zero(buf, size + 4);
+  *(uint16_t*)buf = 0x37f;          /* FCW */
+  *(uint32_t*)(buf + 24) = 0x1f80;  /* MXCSR */
+  if (xfeatures) {                  /* struct _fpx_sw_bytes in the FXSAVE area's software bytes */
+    *(uint32_t*)(buf + 464) = 0x46505853U; /* FP_XSTATE_MAGIC1 */
+    *(uint32_t*)(buf + 468) = size + 4;    /* extended_size */
+    *(uint64_t*)(buf + 472) = xfeatures;
+    *(uint32_t*)(buf + 480) = size;        /* xstate_size */
+    *(uint32_t*)(buf + size) = 0x46505845U; /* FP_XSTATE_MAGIC2 */
+  }
+  return (ulong)buf;
+}
+
 /* First entry into the guest: fabricate the frame rt_sigreturn expects. */
-static __attribute__((noreturn)) void enter_guest(struct lx_mailbox* mb, ulong altstack) {
+static __attribute__((noreturn)) void enter_guest(struct lx_mailbox* mb, ulong altstack, ulong fp) {
   struct k_ucontext uc;
   __builtin_memset(&uc, 0, sizeof uc);
+  uc.mc.fpstate = fp;
   uc.flags = 0x2 | 0x4; /* UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS */
   uc.stack.sp = altstack;
   uc.stack.size = LX_ALTSTACK_SIZE - 4096;
@@ -270,13 +377,16 @@ static ulong use_altstack(ulong idx) {
  * stack; those frames are abandoned for good when it enters the guest. */
 void lx_thread_main(ulong idx);
 void lx_thread_main(ulong idx) {
+  unsigned char fpbuf[LX_FP_ENTRY_MAX] __attribute__((aligned(64)));
   struct lx_mailbox* mb = mailbox(idx);
   ulong altstack = use_altstack(idx);
+  ulong fp = build_entry_fp(fpbuf);
+  mb->fpstate = fp;
   mb->host_tid = (uint64_t)sys0(NR_gettid);
   mb->event = LX_EV_READY;
   post_to_provider(mb);
   serve(mb);
-  enter_guest(mb, altstack);
+  enter_guest(mb, altstack, fp);
 }
 
 /* clone(flags, stack) whose child calls lx_thread_main(idx) on that stack. */
@@ -287,7 +397,8 @@ __asm__(".text\n.globl lx_clone_thread\nlx_clone_thread:\n"
         "1:\n mov %r12, %rdi\n xor %ebp, %ebp\n and $-16, %rsp\n call lx_thread_main\n hlt\n");
 
 static long new_thread(struct lx_mailbox* parent, ulong idx) {
-  if (idx == 0 || idx >= LX_MAX_THREADS) return -22; /* EINVAL */
+  /* Slots are reused once their thread is gone; never this thread's own. */
+  if (idx >= LX_MAX_THREADS || mailbox(idx) == parent) return -22; /* EINVAL */
   long r = map_altstack(idx);
   if (r < 0) return r;
   struct lx_mailbox* mb = mailbox(idx);
@@ -333,10 +444,13 @@ void stub_main(ulong* sp) {
   if (sys2(NR_prctl, 38 /*PR_SET_NO_NEW_PRIVS*/, 1) != 0) die(125);
   if (sys3(NR_seccomp, 1 /*SET_MODE_FILTER*/, 0, &prog) != 0) die(126);
 
+  unsigned char fpbuf[LX_FP_ENTRY_MAX] __attribute__((aligned(64)));
+  ulong fp = build_entry_fp(fpbuf);
   struct lx_mailbox* mb = mailbox(0);
+  mb->fpstate = fp;
   mb->host_tid = (uint64_t)sys0(NR_getpid);
   mb->event = LX_EV_READY;
   post_to_provider(mb);
   serve(mb);
-  enter_guest(mb, altstack);
+  enter_guest(mb, altstack, fp);
 }
