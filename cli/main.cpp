@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/ShmDir.h"
 #include "kernel/Kernel.h"
 #include "kernel/vfs/HostFile.h"
 #include "pico/linux/LinuxHost.h"
@@ -81,9 +82,9 @@ void make_guest_dirs(lx::Vfs& vfs, const std::string& path) {
 }
 
 // The instance's mounts: the root (host / or --root DIR, read-only), tmpfs
-// on /tmp and /run, the caller's cwd read-write at its own path (default
+// on /tmp and /run, a private /dev/shm, the caller's cwd read-write at its own path (default
 // root only), then every --bind. Returns an exit status on failure.
-lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts) {
+lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, const lx::cli::ShmDir& shm) {
   auto vfs = lx::Vfs::create(opts.root, /*read_only=*/true);
   if (!vfs.ok()) {
     std::fprintf(stderr, "lx: cannot use %s as root: %s\n", opts.root.c_str(), std::strerror(vfs.error()));
@@ -94,6 +95,11 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts) {
     auto r = v.mount_tmpfs(dir);
     if (!r.ok() && r.error() != ENOENT)
       std::fprintf(stderr, "lx: cannot mount tmpfs on %s: %s\n", dir, std::strerror(r.error()));
+  }
+  if (!shm.path().empty()) {
+    auto r = v.mount_host(shm.path(), "/dev/shm", /*read_only=*/false);
+    if (!r.ok() && r.error() != ENOENT)
+      std::fprintf(stderr, "lx: cannot mount /dev/shm: %s\n", std::strerror(r.error()));
   }
   if (!opts.root_given) {
     const std::string cwd = host_cwd();
@@ -129,7 +135,8 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts) {
 
 int run(const RunOptions& opts) {
   const std::string& prog = opts.command.front();
-  auto vfs = build_filesystem(opts);
+  const lx::cli::ShmDir shm;
+  auto vfs = build_filesystem(opts, shm);
   if (!vfs.ok()) return vfs.error();
   auto host = pico::LinuxHost::create();
   if (!host.ok()) {

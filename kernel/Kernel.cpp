@@ -2,6 +2,7 @@
 
 #include <seccomp.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "kernel/syscalls/Table.h"
@@ -9,9 +10,66 @@
 namespace lx {
 
 Kernel::Kernel(pico::Host& host, std::unique_ptr<Vfs> vfs, KernelConfig config)
-    : host_(host), vfs_(std::move(vfs)), config_(std::move(config)) {}
+    : host_(host), vfs_(std::move(vfs)), config_(std::move(config)), timers_(std::make_unique<Timers>(big_lock_)) {}
 
-Kernel::~Kernel() = default;
+Kernel::~Kernel() {
+  {
+    std::unique_lock lock(big_lock_);
+    kill_all();
+    threads_done_.wait(lock, [&] { return live_threads_ == 0; });
+    tasks_.clear();
+    groups_.clear();
+  }
+  timers_.reset();  // joins the timer thread: never with the big lock held
+}
+
+ThreadGroup* Kernel::find_group(int pid) {
+  auto it = groups_.find(pid);
+  return it == groups_.end() ? nullptr : it->second.get();
+}
+
+Task* Kernel::find_task(int tid) {
+  auto it = tasks_.find(tid);
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+Result<int> Kernel::alloc_pid() {
+  constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max on 64-bit
+  for (int tries = 0; tries < kPidMax; ++tries) {
+    last_pid_ = last_pid_ >= kPidMax - 1 ? 300 : last_pid_ + 1;  // Linux wraps to RESERVED_PIDS
+    if (!tasks_.count(last_pid_) && !groups_.count(last_pid_)) return last_pid_;
+  }
+  return err(EAGAIN);
+}
+
+ThreadGroup& Kernel::adopt_group(std::unique_ptr<ThreadGroup> tg) {
+  ThreadGroup& ref = *tg;
+  groups_[tg->pid()] = std::move(tg);
+  return ref;
+}
+
+Task& Kernel::adopt_task(std::unique_ptr<Task> t) {
+  Task& ref = *t;
+  tasks_[t->tid()] = std::move(t);
+  return ref;
+}
+
+void Kernel::retid(Task& t, int tid) {
+  auto node = tasks_.extract(t.tid());
+  if (node.empty()) return;
+  t.set_tid(tid);
+  node.key() = tid;
+  tasks_.insert(std::move(node));
+}
+
+void Kernel::release_group(ThreadGroup& tg) {
+  if (tg.parent) {
+    auto& c = tg.parent->children;
+    c.erase(std::remove(c.begin(), c.end(), &tg), c.end());
+  }
+  if (&tg == init_) init_ = nullptr;
+  groups_.erase(tg.pid());
+}
 
 void Kernel::log_unimplemented(uint64_t nr) {
   std::lock_guard<std::mutex> lock(log_mu_);
@@ -23,21 +81,18 @@ void Kernel::log_unimplemented(uint64_t nr) {
 }
 
 // Writes to a pipe or socket with no reader raise SIGPIPE in the writer.
-// Until signal delivery exists only the default action (terminate) and
-// SIG_IGN are honoured; a handled or blocked SIGPIPE just leaves EPIPE.
 void Kernel::raise_sigpipe(Task& task, uint64_t nr) {
   constexpr uint64_t kWrite = 1, kWritev = 20, kSendfile = 40, kSplice = 275, kPwritev2 = 328;
   if (nr != kWrite && nr != kWritev && nr != kSendfile && nr != kSplice && nr != kPwritev2) return;
   constexpr int kSigpipe = 13;
-  const SigAction& act = task.tg().sigactions[kSigpipe - 1];
-  if (act.handler != 0 || (task.sigmask & (1ull << (kSigpipe - 1)))) return;
-  task.tg().exiting = true;
-  task.tg().exit_status = kSigpipe;
+  send_signal(task, make_siginfo(kSigpipe, kSiUser));
 }
 
 void Kernel::handle_syscall(Task& task, uint64_t nr) {
   pico::Registers& r = task.regs();
   const SyscallArgs args{r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+  task.syscall_nr = nr;
+  task.regs_replaced = false;
   const SyscallEntry* entry = SyscallTable::instance().find(nr);
   long ret;
   if (entry) {
@@ -49,8 +104,10 @@ void Kernel::handle_syscall(Task& task, uint64_t nr) {
   }
   if (ret == -EPIPE) raise_sigpipe(task, nr);
   if (config_.trace) trace_syscall(task, nr, args, ret);
-  if (task.tg().exiting) return;
-  r.rax = static_cast<uint64_t>(ret);
+  // rt_sigreturn and execve load a whole new register file.
+  if (task.regs_replaced || task.exited || task.tg().exiting) return;
+  task.restart_pending = ret <= -kErestartsys && ret >= -kErestartRestartblock;
+  task.regs().rax = static_cast<uint64_t>(ret);
   // What the syscall instruction itself does to these two.
   r.rcx = r.rip;
   r.r11 = r.rflags;

@@ -2,7 +2,9 @@
 // loop that turns pico events into syscall handling.
 #pragma once
 
+#include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "kernel/Task.h"
+#include "kernel/sched/Timers.h"
 #include "kernel/syscalls/Table.h"
 #include "kernel/vfs/Vfs.h"
 #include "pico/Host.h"
@@ -44,18 +47,60 @@ class Kernel {
   // Logs "unimplemented syscall NAME" once per syscall number.
   void log_unimplemented(uint64_t nr);
 
- private:
-  // Handles one syscall event for task; returns false when the task is gone.
+  // ---- processes. Everything below requires big_lock() unless noted.
+  // The one lock every syscall handler runs under (see sched/WaitQueue.h).
+  std::mutex& big_lock() { return big_lock_; }
+  ThreadGroup* find_group(int pid);
+  Task* find_task(int tid);
+  // A free pid/tid (Linux's allocation: increasing, wrapping at pid_max).
+  Result<int> alloc_pid();
+  // Takes ownership of a new thread group / task and registers them.
+  ThreadGroup& adopt_group(std::unique_ptr<ThreadGroup> tg);
+  Task& adopt_task(std::unique_ptr<Task> t);
+  // Re-registers t under a new tid (execve by a non-leader thread).
+  void retid(Task& t, int tid);
+  // Starts the provider thread that runs task t from its current registers.
+  void start_task(Task& t);
+  // The instance's init (pid 1's group), or null once it is gone.
+  ThreadGroup* init() { return init_; }
+  const std::map<int, std::unique_ptr<ThreadGroup>>& groups() const { return groups_; }
+  // Frees a reaped zombie and its pid.
+  void release_group(ThreadGroup& tg);
+  // Timers whose callbacks run with the big lock held (alarm, itimers,
+  // timer_create, timerfd).
+  Timers& timers() { return *timers_; }
+  // Notified when a thread group becomes a zombie (run_program waits for init).
+  std::condition_variable& group_exited() { return init_done_; }
+
+  // Handles one syscall event for task (big lock held).
   void handle_syscall(Task& task, uint64_t nr);
+
+ private:
   void raise_sigpipe(Task& task, uint64_t nr);
   void trace_syscall(Task& task, uint64_t nr, const SyscallArgs& args, long result);
+  // The provider thread of one task: resume, handle the event, repeat.
+  void task_main(Task* t);
+  void handle_fault(Task& t, const pico::Event& ev);
+  // A task's thread is done: exit bookkeeping, maybe the group's exit.
+  void finish_task(Task& t);
+  // Kills every process of the instance (init died or the run ends).
+  void kill_all();
 
   pico::Host& host_;
   std::unique_ptr<Vfs> vfs_;
   KernelConfig config_;
   std::mutex log_mu_;
   std::set<uint64_t> logged_unimplemented_;
-  int next_pid_ = 1;
+
+  std::mutex big_lock_;
+  std::map<int, std::unique_ptr<ThreadGroup>> groups_;  // by pid, until reaped
+  std::map<int, std::unique_ptr<Task>> tasks_;          // by tid, until the thread is done
+  ThreadGroup* init_ = nullptr;
+  int last_pid_ = 0;
+  int live_threads_ = 0;  // provider threads still running
+  std::condition_variable threads_done_;
+  std::condition_variable init_done_;
+  std::unique_ptr<Timers> timers_;
 };
 
 }  // namespace lx

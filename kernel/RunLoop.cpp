@@ -1,9 +1,15 @@
+// The provider threads: one per guest task, each resuming its task's guest
+// code and handling what comes back (syscalls, faults, kicks), plus the
+// instance's start and end (run_program).
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include <thread>
+
 #include "kernel/Kernel.h"
 #include "kernel/exec/Exec.h"
+#include "kernel/proc/Lifecycle.h"
 #include "kernel/syscalls/Process.h"
 
 namespace lx {
@@ -11,58 +17,135 @@ namespace lx {
 namespace {
 
 // Shell convention for a process ended by a signal.
-int status_from_signal(int signo) { return 128 + signo; }
+int shell_status(int wait_status) {
+  if (status_signaled(wait_status)) return 128 + status_termsig(wait_status);
+  return status_exit_code(wait_status);
+}
 
 }  // namespace
 
-Result<int> Kernel::run_program(const std::string& path, const std::vector<std::string>& argv,
-                                const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio) {
-  auto proc = TRY(host_.create_process());
-  auto tg = std::make_unique<ThreadGroup>(*this, std::move(proc), next_pid_++);
-  init_default_rlimits(*tg);
-  Task task(*tg, tg->pico().main_thread(), tg->pid());
-  tg->cwd = config_.cwd;
-  tg->pgid = tg->sid = tg->pid();
-  for (size_t fd = 0; fd < stdio.size(); ++fd)
-    if (stdio[fd]) TRY(tg->fds().install_at(static_cast<int>(fd), stdio[fd], false));
-  TRY(exec_image(task, ExecRequest{path, argv, envp}));
-  task.comm = tg->exe_path.substr(tg->exe_path.rfind('/') + 1).substr(0, 15);
+void Kernel::start_task(Task& t) {
+  ++live_threads_;
+  std::thread([this, tp = &t] { task_main(tp); }).detach();
+}
 
+void Kernel::task_main(Task* t) {
+  std::unique_lock lock(big_lock_);
+  t->lock = &lock;
   for (;;) {
-    pico::Event ev = task.thread().run();
+    if (!deliver_signals(*t)) break;
+    t->running_guest = true;
+    lock.unlock();
+    pico::Event ev = t->thread().run();
+    lock.lock();
+    t->running_guest = false;
     switch (ev.kind) {
       case pico::EventKind::Syscall:
         if (ev.foreign_abi) {
           // 32-bit int 0x80 / x32 calls: not an ABI we provide.
-          task.regs().rax = static_cast<uint64_t>(-ENOSYS);
+          t->regs().rax = static_cast<uint64_t>(-ENOSYS);
           break;
         }
-        handle_syscall(task, ev.syscall_nr);
-        if (tg->exiting) {
-          tg->pico().kill();
-          const int sig = tg->exit_status & 0x7f;
-          return sig ? status_from_signal(sig) : (tg->exit_status >> 8) & 0xff;
-        }
+        handle_syscall(*t, ev.syscall_nr);
         break;
       case pico::EventKind::Fault:
-        // No guest signal delivery yet: a synchronous fault takes the default
-        // action, which for these signals is to terminate (with core).
-        if (config_.trace)
-          std::fprintf(config_.trace, "--- SIG%s {si_signo=%d, si_code=%d, si_addr=%#llx} ---\n+++ killed by SIG%s (core dumped) +++\n",
-                       sigabbrev_np(ev.signo) ? sigabbrev_np(ev.signo) : "SIG?", ev.signo, ev.si_code,
-                       static_cast<unsigned long long>(ev.fault_addr),
-                       sigabbrev_np(ev.signo) ? sigabbrev_np(ev.signo) : "SIG?");
-        tg->pico().kill();
-        return status_from_signal(ev.signo);
+        handle_fault(*t, ev);
+        break;
       case pico::EventKind::Interrupt:
         break;
-      case pico::EventKind::Exited: {
-        int st = ev.wait_status;
-        if (WIFSIGNALED(st)) return status_from_signal(WTERMSIG(st));
-        return WEXITSTATUS(st);
-      }
+      case pico::EventKind::Exited:
+        // The host process went away under us (killed from outside, or
+        // torn down by an exit of the group): the group is gone.
+        if (!t->tg().exiting) {
+          const int st = ev.wait_status;
+          do_group_exit(t->tg(), WIFSIGNALED(st) ? WTERMSIG(st) : (WEXITSTATUS(st) << 8));
+        }
+        t->exited = true;
+        break;
     }
   }
+  finish_task(*t);
+  --live_threads_;
+  threads_done_.notify_all();
+}
+
+void Kernel::handle_fault(Task& t, const pico::Event& ev) {
+  if (config_.trace) {
+    const char* name = sigabbrev_np(ev.signo);
+    std::fprintf(config_.trace, "--- SIG%s {si_signo=%d, si_code=%d, si_addr=%#llx} ---\n", name ? name : "?",
+                 ev.signo, ev.si_code, static_cast<unsigned long long>(ev.fault_addr));
+  }
+  SigInfo info = make_siginfo(ev.signo, ev.si_code);
+  info.set_addr(ev.fault_addr);
+  force_signal(t, info);
+}
+
+void Kernel::finish_task(Task& t) {
+  ThreadGroup& tg = t.tg();
+  const bool group_gone = tg.exiting && tg.mm_ref().use_count() == 1;
+  if (!group_gone) {
+    // Other threads (or a vfork parent) still use this memory: the
+    // exit-time futex work is visible to them.
+    futex_exit_robust_list(t);
+    futex_exit_clear_child_tid(t);
+  }
+  auto& ts = tg.tasks;
+  ts.erase(std::remove(ts.begin(), ts.end(), &t), ts.end());
+  if (!ts.empty() || tg.mm_ref().use_count() > 1) {
+    // Only this host thread ends; the process lives on for the others.
+    (void)t.thread().exit_thread();
+  }
+  tg.thread_exit_wait.wake_all();
+  for (auto& [pid, g] : groups_)
+    if (g->vfork_parent == &t) g->vfork_parent = nullptr;
+  if (ts.empty()) group_became_zombie(tg);
+  tasks_.erase(t.tid());  // destroys t
+}
+
+void Kernel::kill_all() {
+  for (auto& [pid, tg] : groups_)
+    if (!tg->zombie) do_group_exit(*tg, kSigKill);
+}
+
+Result<int> Kernel::run_program(const std::string& path, const std::vector<std::string>& argv,
+                                const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio) {
+  std::unique_lock lock(big_lock_);
+  auto proc = TRY(host_.create_process());
+  const int pid = TRY(alloc_pid());
+  ThreadGroup& tg = adopt_group(std::make_unique<ThreadGroup>(*this, std::move(proc), pid));
+  init_ = &tg;
+  init_default_rlimits(tg);
+  tg.cwd = config_.cwd;
+  tg.pgid = tg.sid = pid;
+  tg.uid = tg.euid = tg.suid = tg.fsuid = config_.uid;
+  tg.gid = tg.egid = tg.sgid = tg.fsgid = config_.gid;
+  Task& task = adopt_task(std::make_unique<Task>(tg, tg.pico().main_thread(), pid));
+  tg.tasks.push_back(&task);
+  Result<void> setup = [&]() -> Result<void> {
+    for (size_t fd = 0; fd < stdio.size(); ++fd)
+      if (stdio[fd]) TRY(tg.fds().install_at(static_cast<int>(fd), stdio[fd], false));
+    TRY(exec_image(task, ExecRequest{path, argv, envp}));
+    return {};
+  }();
+  if (!setup.ok()) {
+    tasks_.erase(pid);
+    release_group(tg);
+    return err(setup.error());
+  }
+  task.comm = tg.exe_path.substr(tg.exe_path.rfind('/') + 1).substr(0, 15);
+  tg.cmdline = argv;
+  start_task(task);
+
+  // The instance lives as long as its init: when pid 1 ends, Linux kills
+  // every other process of the pid namespace.
+  init_done_.wait(lock, [&] { return tg.zombie; });
+  const int status = tg.exit_status;
+  kill_all();
+  threads_done_.wait(lock, [&] { return live_threads_ == 0; });
+  tasks_.clear();
+  groups_.clear();
+  init_ = nullptr;
+  return shell_status(status);
 }
 
 }  // namespace lx

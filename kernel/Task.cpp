@@ -1,10 +1,117 @@
 #include "kernel/Task.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "kernel/Kernel.h"
+
 namespace lx {
 
+Mm::Mm(std::unique_ptr<pico::Process> proc) : pico_(std::move(proc)), mem_(*pico_) {
+  map_.set_reserved(pico_->reserved());
+}
+
+Mm::~Mm() { pico_->kill(); }
+
+ThreadGroup::ThreadGroup(Kernel& kernel, std::shared_ptr<Mm> mm, int pid)
+    : kernel_(kernel), mm_(std::move(mm)), fds_(std::make_shared<FdTable>()), pid_(pid) {}
+
 ThreadGroup::ThreadGroup(Kernel& kernel, std::unique_ptr<pico::Process> proc, int pid)
-    : kernel_(kernel), pico_(std::move(proc)), mem_(*pico_), pid_(pid) {
-  mm_.set_reserved(pico_->reserved());
+    : ThreadGroup(kernel, std::make_shared<Mm>(std::move(proc)), pid) {}
+
+void ThreadGroup::release_vfork_parent() {
+  if (!vfork_parent) return;
+  vfork_parent->vfork_done = true;
+  vfork_parent->wake();
+  vfork_parent = nullptr;
+}
+
+int ThreadGroup::ppid() const { return parent ? parent->pid() : 0; }
+
+Task::~Task() {
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+bool Task::sleep(const Deadline& deadline) {
+  bool timed_out = false;
+  if (lock) {
+    while (!woken_ && !timed_out) {
+      if (deadline.at)
+        timed_out = cv_.wait_until(*lock, *deadline.at) == std::cv_status::timeout && !woken_;
+      else
+        cv_.wait(*lock);
+    }
+  }
+  woken_ = false;
+  return !timed_out;
+}
+
+void Task::wake() {
+  woken_ = true;
+  cv_.notify_one();
+  if (in_host_wait && wake_fd_ >= 0) {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void Task::kick() {
+  wake();
+  if (running_guest) thread_->interrupt();
+}
+
+bool Task::interrupted() {
+  if (exited || tg_->exiting) return true;
+  if (tg_->stopped) return true;
+  const uint64_t deliverable = (pending.set | tg_->shared_pending.set) & ~sigmask;
+  return deliverable != 0;
+}
+
+int Task::wake_fd() {
+  if (wake_fd_ < 0) wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  return wake_fd_;
+}
+
+WaitQueue::~WaitQueue() = default;
+
+void WaitQueue::add(Task& t) { waiters_.push_back(&t); }
+
+void WaitQueue::remove(Task& t) {
+  auto it = std::find(waiters_.begin(), waiters_.end(), &t);
+  if (it != waiters_.end()) waiters_.erase(it);
+}
+
+void WaitQueue::wake_all() {
+  for (Task* t : waiters_) t->wake();
+}
+
+Result<void> wait_host_fd(Task& t, int host_fd, short events, const Deadline& deadline, int interrupted_error) {
+  const int wfd = t.wake_fd();
+  if (wfd < 0) return err(ENOMEM);
+  for (;;) {
+    pollfd p[2] = {{host_fd, events, 0}, {wfd, POLLIN, 0}};
+    if (::poll(p, 1, 0) > 0) return {};
+    if (t.interrupted()) return err(interrupted_error);
+    if (deadline.expired()) return err(ETIMEDOUT);
+    int timeout_ms = -1;
+    if (deadline.at) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline.at - SteadyClock::now());
+      timeout_ms = static_cast<int>(std::max<int64_t>(1, left.count() + 1));
+    }
+    t.in_host_wait = true;
+    if (t.lock) t.lock->unlock();
+    int n = ::poll(p, 2, timeout_ms);
+    if (t.lock) t.lock->lock();
+    t.in_host_wait = false;
+    if (n > 0 && (p[1].revents & POLLIN)) {
+      uint64_t v;
+      [[maybe_unused]] ssize_t r = ::read(wfd, &v, sizeof v);
+    }
+  }
 }
 
 }  // namespace lx

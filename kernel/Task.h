@@ -1,16 +1,25 @@
 // Tasks (threads) and thread groups (processes) of the Linux personality.
-// A ThreadGroup owns the pico process (address space), the fd table, cwd and
-// limits; a Task owns one pico thread and its per-thread state.
+//
+// A ThreadGroup owns its address space (Mm, shared with a CLONE_VM child
+// until that child execs), its fd table (shared under CLONE_FILES), cwd,
+// limits, signal dispositions and the process tree links. A Task owns one
+// pico thread and its per-thread state, and is driven by one provider thread
+// (Kernel::task_main). All fields are guarded by the kernel's big lock,
+// except a task's registers, which only its own provider thread touches.
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "kernel/base/UserMemory.h"
 #include "kernel/mm/MemoryMap.h"
+#include "kernel/sched/WaitQueue.h"
+#include "kernel/signal/Signal.h"
 #include "kernel/vfs/FdTable.h"
 #include "pico/Host.h"
 
@@ -31,59 +40,126 @@ struct SigAction {  // struct kernel_sigaction layout, as rt_sigaction passes it
   uint64_t restorer = 0;
   uint64_t mask = 0;
 };
+constexpr uint64_t kSigDfl = 0, kSigIgn = 1;
+constexpr uint64_t kSaNocldstop = 1, kSaNocldwait = 2, kSaSiginfo = 4, kSaOnstack = 0x08000000,
+                   kSaRestart = 0x10000000, kSaNodefer = 0x40000000, kSaResethand = 0x80000000,
+                   kSaRestorer = 0x04000000;
+
+// An address space: the pico process plus the kernel's map of it.
+class Mm {
+ public:
+  explicit Mm(std::unique_ptr<pico::Process> proc);
+  Mm(const Mm&) = delete;
+  Mm& operator=(const Mm&) = delete;
+  ~Mm();  // tears the host process down
+
+  pico::Process& pico() { return *pico_; }
+  GuestMemory& mem() { return mem_; }
+  MemoryMap& map() { return map_; }
+
+ private:
+  std::unique_ptr<pico::Process> pico_;
+  GuestMemory mem_;
+  MemoryMap map_;
+};
 
 class ThreadGroup {
  public:
+  ThreadGroup(Kernel& kernel, std::shared_ptr<Mm> mm, int pid);
   ThreadGroup(Kernel& kernel, std::unique_ptr<pico::Process> proc, int pid);
 
   Kernel& kernel() { return kernel_; }
-  pico::Process& pico() { return *pico_; }
-  GuestMemory& mem() { return mem_; }
-  MemoryMap& mm() { return mm_; }
-  FdTable& fds() { return fds_; }
+  pico::Process& pico() { return mm_->pico(); }
+  GuestMemory& mem() { return mm_->mem(); }
+  MemoryMap& mm() { return mm_->map(); }
+  const std::shared_ptr<Mm>& mm_ref() const { return mm_; }
+  void set_mm(std::shared_ptr<Mm> mm) { mm_ = std::move(mm); }
+  FdTable& fds() { return *fds_; }
+  const std::shared_ptr<FdTable>& fds_ref() const { return fds_; }
+  void set_fds(std::shared_ptr<FdTable> f) { fds_ = std::move(f); }
   int pid() const { return pid_; }
-  int ppid() const { return ppid_; }
-  void set_ppid(int p) { ppid_ = p; }
+  int ppid() const;
 
   std::string cwd = "/";
   unsigned umask = 022;
   std::array<Rlimit, kRlimitCount> rlimits{};
   std::array<SigAction, 64> sigactions{};
   std::string exe_path;  // guest path of the running image
+  std::vector<std::string> cmdline;  // argv of the running image
 
-  // exit/exit_group handlers set these and return; the kernel's run loop
-  // sees `exiting` after the handler and tears the group down.
-  int pgid = 0;  // process group and session ids (0 until set at creation)
+  int pgid = 0;  // process group and session ids
   int sid = 0;
   uint32_t personality = 0;  // PER_LINUX
   int dumpable = 1;
   bool child_subreaper = false;
+
+  // ---- credentials (shared by the group's threads, as glibc keeps them)
+  uint32_t uid = 0, euid = 0, suid = 0, fsuid = 0;
+  uint32_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+  std::vector<uint32_t> groups;
+
+  // ---- process tree
+  ThreadGroup* parent = nullptr;       // null for the instance's init
+  std::vector<ThreadGroup*> children;  // live and zombie children
+  int exit_signal = kSigChld;          // sent to the parent at exit (clone's low byte)
+  WaitQueue child_wait;                // parent sleeps here in wait4/waitid
+
+  // ---- life cycle
+  std::vector<Task*> tasks;  // live threads
+  WaitQueue thread_exit_wait;  // execve waits here for the other threads to go
+  // exit_group/fatal signal: every thread must leave. exit_status is the wait
+  // status: (code & 0xff) << 8, or the signal number (| 0x80 for a core).
   bool exiting = false;
-  int exit_status = 0;  // wait status once exiting: (code & 0xff) << 8, or the signal number
+  int exit_status = 0;
+  bool zombie = false;  // all threads gone, waiting to be reaped
+  // Job control: the group is stopped (SIGSTOP & co); state changes are
+  // reported once each to wait4(WUNTRACED / WCONTINUED).
+  bool stopped = false;
+  int stop_signal = 0;
+  bool stop_report_pending = false;
+  bool continue_report_pending = false;
+  WaitQueue stop_wait;  // stopped tasks sleep here until SIGCONT
+
+  // ---- signals
+  PendingSignals shared_pending;
+
+  // ---- vfork: the parent task sleeps until this child execs or exits
+  // (release_vfork_parent); cleared if that task goes away first.
+  Task* vfork_parent = nullptr;
+  void release_vfork_parent();
+
+  // Legacy accessor names kept for older call sites.
+  void set_ppid(int) {}
 
  private:
   Kernel& kernel_;
-  std::unique_ptr<pico::Process> pico_;
-  GuestMemory mem_;
-  MemoryMap mm_;
-  FdTable fds_;
+  std::shared_ptr<Mm> mm_;
+  std::shared_ptr<FdTable> fds_;
   int pid_;
-  int ppid_ = 0;
 };
 
 class Task {
  public:
-  Task(ThreadGroup& tg, pico::Thread& thread, int tid) : tg_(tg), thread_(thread), tid_(tid) {}
+  Task(ThreadGroup& tg, pico::Thread& thread, int tid) : tg_(&tg), thread_(&thread), tid_(tid) {}
 
-  ThreadGroup& tg() { return tg_; }
-  Kernel& kernel() { return tg_.kernel(); }
-  GuestMemory& mem() { return tg_.mem(); }
-  FdTable& fds() { return tg_.fds(); }
-  pico::Thread& thread() { return thread_; }
-  pico::Registers& regs() { return thread_.regs(); }
+  ThreadGroup& tg() { return *tg_; }
+  void set_tg(ThreadGroup& tg) { tg_ = &tg; }
+  Kernel& kernel() { return tg_->kernel(); }
+  GuestMemory& mem() { return tg_->mem(); }
+  FdTable& fds() { return tg_->fds(); }
+  pico::Thread& thread() { return *thread_; }
+  void set_thread(pico::Thread& t) { thread_ = &t; }
+  pico::Registers& regs() { return thread_->regs(); }
   int tid() const { return tid_; }
+  void set_tid(int tid) { tid_ = tid; }
 
   uint64_t sigmask = 0;
+  PendingSignals pending;  // thread-directed
+  // Mask to restore after a handler frame is set up (rt_sigsuspend,
+  // ppoll/pselect's temporary masks); has_saved_sigmask says it is valid.
+  uint64_t saved_sigmask = 0;
+  bool has_saved_sigmask = false;
+
   uint64_t clear_child_tid = 0;
   uint64_t robust_list = 0;
   uint64_t sas_ss_sp = 0, sas_ss_size = 0;  // sigaltstack
@@ -92,10 +168,46 @@ class Task {
   int pdeath_signal = 0;
   bool no_new_privs = false;
 
+  // The syscall being handled (for restarts), and whether the handler
+  // replaced the whole register file (rt_sigreturn, execve) so the
+  // dispatcher must not store a result.
+  uint64_t syscall_nr = 0;
+  bool regs_replaced = false;
+  // rax holds a -kErestart* code from the last syscall: signal delivery
+  // turns it into EINTR or re-executes the syscall.
+  bool restart_pending = false;
+  bool exited = false;  // this thread called exit / was killed: leave the loop
+  bool vfork_done = true;  // false while waiting for a CLONE_VFORK child
+
+  // ---- sleeping (see kernel/sched/WaitQueue.h). The big lock is held by
+  // the task's provider thread through `lock`, set by the task loop.
+  std::unique_lock<std::mutex>* lock = nullptr;
+  // Sleeps until wake() or the deadline; false on timeout. Spurious returns
+  // are possible: callers re-check their condition.
+  bool sleep(const Deadline& deadline);
+  // Makes a sleeping task return from sleep() (and a task waiting on a host
+  // fd return from its poll).
+  void wake();
+  // Kicks a task that may be running guest code so it comes back to the
+  // kernel (to take a signal or exit).
+  void kick();
+  // A signal the task would take is pending, or the task must exit: blocking
+  // syscalls give up with kErestartsys.
+  bool interrupted();
+  // Host eventfd that wake() signals while the task polls a host fd.
+  int wake_fd();
+  bool in_host_wait = false;
+  bool running_guest = false;  // between resume and the next event
+
+  ~Task();
+
  private:
-  ThreadGroup& tg_;
-  pico::Thread& thread_;
+  ThreadGroup* tg_;
+  pico::Thread* thread_;
   int tid_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+  int wake_fd_ = -1;
 };
 
 }  // namespace lx

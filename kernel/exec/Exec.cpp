@@ -196,12 +196,17 @@ Result<void> load_program(Task& task, const ExecRequest& req, const Program& pro
 
 }  // namespace
 
-Result<void> exec_image(Task& task, const ExecRequest& req) {
+Result<void> exec_image(Task& task, const ExecRequest& req,
+                        const std::function<Result<void>(Task&)>& replace_mm) {
   Program prog = TRY(resolve_program(task, req));
   const uint64_t stack_size = stack_size_for(task.tg());
   TRY(check_arg_limits(prog.argv, req.envp, req.path, stack_size));
 
-  TRY(unmap_all(task));  // point of no return
+  // Point of no return.
+  if (replace_mm)
+    TRY(replace_mm(task));
+  else
+    TRY(unmap_all(task));
   TRY(load_program(task, req, prog, stack_size));
   task.tg().exe_path = join_guest_path(task.tg().cwd, prog.path);
   return {};

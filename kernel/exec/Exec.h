@@ -3,6 +3,7 @@
 // program (Kernel::run_program) and, later, by the execve syscall.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,11 @@ struct ExecRequest {
 // permission), ENOEXEC (not a program we can run), ELIBBAD (broken
 // PT_INTERP), E2BIG (arguments too large), ELOOP (#! nested too deeply).
 // Later errors (host out of memory) leave the task without an image.
-Result<void> exec_image(Task& task, const ExecRequest& req);
+// `replace_mm`, if given, runs at the point of no return instead of
+// unmapping the old image in place: execve uses it to give the task a fresh
+// address space (and to end the group's other threads first).
+Result<void> exec_image(Task& task, const ExecRequest& req,
+                        const std::function<Result<void>(Task&)>& replace_mm = nullptr);
 
 // A shell's exit status for a program that could not be started: 127 if
 // it is missing, 126 if it exists but cannot be run.

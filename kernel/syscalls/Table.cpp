@@ -18,6 +18,12 @@ SyscallTable::SyscallTable() {
   register_file_locks(*this);
   register_file_misc(*this);
   register_session(*this);
+  register_pipe(*this);
+  register_poll(*this);
+  register_timers(*this);
+  register_clone(*this);
+  register_wait(*this);
+  register_execve(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

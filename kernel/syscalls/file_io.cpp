@@ -9,8 +9,11 @@
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
+#include "kernel/ipc/Fifo.h"
+#include "kernel/ipc/PipeFile.h"
 #include "kernel/syscalls/FileLocks.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/FileWait.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/GuestIo.h"
 #include "kernel/vfs/PathLookup.h"
@@ -43,27 +46,27 @@ Result<abi::Iovec> single_buffer(Task& task, uint64_t buf, uint64_t count) {
 Result<long> sys_read(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(readable_file(task, a[0]));
   abi::Iovec iov = TRY(single_buffer(task, a[1], a[2]));
-  return static_cast<long>(TRY(read_into_guest(task.mem(), *f, {&iov, 1}, std::nullopt)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, {&iov, 1}, std::nullopt)));
 }
 
 Result<long> sys_write(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(writable_file(task, a[0]));
   abi::Iovec iov = TRY(single_buffer(task, a[1], a[2]));
-  return static_cast<long>(TRY(write_from_guest(task.mem(), *f, {&iov, 1}, std::nullopt)));
+  return static_cast<long>(TRY(write_from_guest(task, *f, {&iov, 1}, std::nullopt)));
 }
 
 Result<long> sys_readv(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(readable_file(task, a[0]));
   std::vector<abi::Iovec> iov = TRY(read_guest_iovec(task.mem(), a[1], a[2]));
   if (iovec_total(iov) == 0) return 0;
-  return static_cast<long>(TRY(read_into_guest(task.mem(), *f, iov, std::nullopt)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, iov, std::nullopt)));
 }
 
 Result<long> sys_writev(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(writable_file(task, a[0]));
   std::vector<abi::Iovec> iov = TRY(read_guest_iovec(task.mem(), a[1], a[2]));
   if (iovec_total(iov) == 0) return 0;
-  return static_cast<long>(TRY(write_from_guest(task.mem(), *f, iov, std::nullopt)));
+  return static_cast<long>(TRY(write_from_guest(task, *f, iov, std::nullopt)));
 }
 
 // Positional I/O: a negative offset is EINVAL before the fd is even looked
@@ -79,14 +82,14 @@ Result<long> sys_pread64(Task& task, const SyscallArgs& a) {
   const auto pos = static_cast<int64_t>(a[3]);
   OpenFileRef f = TRY(positional_file(task, a[0], pos, false));
   abi::Iovec iov = TRY(single_buffer(task, a[1], a[2]));
-  return static_cast<long>(TRY(read_into_guest(task.mem(), *f, {&iov, 1}, pos)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, {&iov, 1}, pos)));
 }
 
 Result<long> sys_pwrite64(Task& task, const SyscallArgs& a) {
   const auto pos = static_cast<int64_t>(a[3]);
   OpenFileRef f = TRY(positional_file(task, a[0], pos, true));
   abi::Iovec iov = TRY(single_buffer(task, a[1], a[2]));
-  return static_cast<long>(TRY(write_from_guest(task.mem(), *f, {&iov, 1}, pos)));
+  return static_cast<long>(TRY(write_from_guest(task, *f, {&iov, 1}, pos)));
 }
 
 Result<long> sys_preadv(Task& task, const SyscallArgs& a) {
@@ -94,7 +97,7 @@ Result<long> sys_preadv(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(positional_file(task, a[0], pos, false));
   std::vector<abi::Iovec> iov = TRY(read_guest_iovec(task.mem(), a[1], a[2]));
   if (iovec_total(iov) == 0) return 0;
-  return static_cast<long>(TRY(read_into_guest(task.mem(), *f, iov, pos)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, iov, pos)));
 }
 
 Result<long> sys_pwritev(Task& task, const SyscallArgs& a) {
@@ -102,7 +105,7 @@ Result<long> sys_pwritev(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(positional_file(task, a[0], pos, true));
   std::vector<abi::Iovec> iov = TRY(read_guest_iovec(task.mem(), a[1], a[2]));
   if (iovec_total(iov) == 0) return 0;
-  return static_cast<long>(TRY(write_from_guest(task.mem(), *f, iov, pos)));
+  return static_cast<long>(TRY(write_from_guest(task, *f, iov, pos)));
 }
 
 // ---- sendfile -----------------------------------------------------------------
@@ -126,13 +129,15 @@ Result<long> sys_sendfile(Task& task, const SyscallArgs& a) {
   int error = 0;
   while (done < count) {
     std::span<uint8_t> chunk(bounce.data(), std::min<uint64_t>(count - done, bounce.size()));
-    Result<uint64_t> got = pos ? in->pread(chunk, *pos + static_cast<int64_t>(done)) : in->read(chunk);
+    const std::optional<int64_t> at = pos ? std::optional(*pos + static_cast<int64_t>(done)) : std::nullopt;
+    // Only an empty-handed call sleeps for input; output waits for room.
+    Result<uint64_t> got = done == 0 ? read_waiting(task, *in, chunk, at) : (at ? in->pread(chunk, *at) : in->read(chunk));
     if (!got.ok()) {
       error = got.error();
       break;
     }
     if (got.value() == 0) break;
-    Result<uint64_t> put = out->write(std::span<const uint8_t>(chunk.data(), got.value()));
+    Result<uint64_t> put = write_waiting(task, *out, std::span<const uint8_t>(chunk.data(), got.value()), std::nullopt);
     const uint64_t written = put.ok() ? put.value() : 0;
     done += written;
     if (written < got.value()) {
@@ -159,6 +164,7 @@ Result<long> do_openat(Task& task, int dirfd, uint64_t path_addr, int flags, uns
   const bool creates = (flags & abi::kOCreat) || (flags & abi::kOTmpfile) == abi::kOTmpfile;
   if (creates) mode &= 07777 & ~task.tg().umask;
   OpenFileRef file = TRY(task.kernel().vfs().open(base, path, flags, mode));
+  TRY(wait_fifo_partner(task, *file));  // a FIFO end may have to wait for the other side
   return TRY(task.fds().install(std::move(file), (flags & abi::kOCloexec) != 0));
 }
 
@@ -218,6 +224,8 @@ Result<long> sys_dup3(Task& task, const SyscallArgs& a) {
 
 // ---- fcntl ----------------------------------------------------------------------------
 
+constexpr int kFSetpipeSz = 1031, kFGetpipeSz = 1032;
+
 Result<long> sys_fcntl(Task& task, const SyscallArgs& a) {
   const int fd = arg_int(a[0]);
   const int cmd = arg_int(a[1]);
@@ -241,6 +249,16 @@ Result<long> sys_fcntl(Task& task, const SyscallArgs& a) {
       const int flags = (f->status_flags() & ~abi::kSetflMask) | (arg_int(arg) & abi::kSetflMask);
       TRY(f->update_status_flags(flags));
       return 0;
+    }
+    case kFSetpipeSz:
+    case kFGetpipeSz: {
+      if (f->is_path()) return err(EBADF);
+      PipeFile* p = as_pipe(*f);
+      if (!p) return err(EBADF);  // get_pipe_info() fails for anything else
+      if (cmd == kFGetpipeSz) return static_cast<long>(p->pipe().capacity());
+      // The size is an unsigned int to Linux; the guest is privileged
+      // (CAP_SYS_RESOURCE) exactly when it is root.
+      return static_cast<long>(TRY(p->pipe().set_capacity(static_cast<uint32_t>(arg), task.tg().euid == 0)));
     }
     default:
       if (is_fcntl_lock_cmd(cmd)) return fcntl_lock(task, f, cmd, arg);
@@ -268,8 +286,8 @@ void register_file_io(SyscallTable& t) {
   t.add(33, "dup2", Support::Full, sys_dup2, {A::Fd, A::Fd});
   t.add(72, "fcntl", Support::Partial, sys_fcntl, {A::Fd, A::Int, A::Hex},
         "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/F_SETFD, F_GETFL/F_SETFL and record/OFD locks (a conflicting "
-        "F_SETLKW fails EDEADLK instead of sleeping); owners, leases, notify, pipe size and seals "
-        "return EINVAL; O_ASYNC is recorded but sends no SIGIO");
+        "F_SETLKW fails EDEADLK instead of sleeping), F_GETPIPE_SZ/F_SETPIPE_SZ; owners, leases, "
+        "notify and seals return EINVAL; O_ASYNC is recorded but sends no SIGIO");
   t.add(257, "openat", Support::Full, sys_openat, {A::DirFd, A::Path, A::OpenFlags, A::Mode});
   t.add(292, "dup3", Support::Full, sys_dup3, {A::Fd, A::Fd, A::OpenFlags});
   t.add(295, "preadv", Support::Full, sys_preadv, {A::Fd, A::Ptr, A::Int, A::Long});

@@ -10,8 +10,10 @@
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
+#include "kernel/ipc/Fifo.h"
 #include "kernel/syscalls/FileLocks.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/FileWait.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/GuestIo.h"
 #include "kernel/vfs/PathLookup.h"
@@ -27,6 +29,7 @@ constexpr uint32_t kSIfifo = 0010000;
 
 Result<long> install_opened(Task& task, Result<OpenFileRef> opened, int flags) {
   OpenFileRef file = TRY(std::move(opened));
+  TRY(wait_fifo_partner(task, *file));
   return TRY(task.fds().install(std::move(file), (flags & abi::kOCloexec) != 0));
 }
 
@@ -196,7 +199,7 @@ Result<long> sys_preadv2(Task& task, const SyscallArgs& a) {
   TRY(check_rwf(*f, flags, false));
   std::optional<int64_t> at;
   if (pos != -1) at = pos;
-  return static_cast<long>(TRY(read_into_guest(task.mem(), *f, iov, at)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, iov, at)));
 }
 
 Result<long> sys_pwritev2(Task& task, const SyscallArgs& a) {
@@ -221,7 +224,7 @@ Result<long> sys_pwritev2(Task& task, const SyscallArgs& a) {
       TRY(f->seek(0, abi::kSeekEnd));
     }
   }
-  const uint64_t n = TRY(write_from_guest(task.mem(), *f, iov, at));
+  const uint64_t n = TRY(write_from_guest(task, *f, iov, at));
   if ((flags & (kRwfDsync | kRwfSync)) && f->is_regular()) TRY(f->sync((flags & kRwfSync) == 0));
   return static_cast<long>(n);
 }
@@ -313,6 +316,7 @@ Result<long> sys_copy_file_range(Task& task, const SyscallArgs& a) {
 // ---- splice -----------------------------------------------------------------------------
 
 constexpr unsigned kSpliceFAll = 0x0f;  // MOVE | NONBLOCK | MORE | GIFT
+constexpr unsigned kSpliceFNonblock = 0x02;
 
 bool is_pipe(OpenFile& f) {
   Result<abi::Stat> st = f.stat();
@@ -350,10 +354,14 @@ Result<long> sys_splice(Task& task, const SyscallArgs& a) {
     if (pos_in && *pos_in < 0) return err(EINVAL);
   }
   std::vector<uint8_t> bounce(std::min({len, abi::kMaxRwCount, kBounceSize}));
-  const uint64_t got = TRY(pos_in ? in->pread(bounce, *pos_in) : in->read(bounce));
+  // SPLICE_F_NONBLOCK makes the pipe operations non-blocking (and only those).
+  const bool nonblock = flags & kSpliceFNonblock;
+  const uint64_t got = TRY(nonblock && ipipe ? (pos_in ? in->pread(bounce, *pos_in) : in->read(bounce))
+                                             : read_waiting(task, *in, bounce, pos_in));
   if (got == 0) return 0;
   std::span<const uint8_t> data(bounce.data(), got);
-  Result<uint64_t> put = pos_out ? out->pwrite(data, *pos_out) : out->write(data);
+  Result<uint64_t> put = nonblock && opipe ? (pos_out ? out->pwrite(data, *pos_out) : out->write(data))
+                                           : write_waiting(task, *out, data, pos_out);
   const uint64_t written = put.ok() ? put.value() : 0;
   // Bytes taken from a regular file but not delivered are given back by
   // rewinding; from a pipe they cannot be, so report what was written.
@@ -370,8 +378,8 @@ void register_file_misc(SyscallTable& t) {
   using A = Arg;
   t.add(85, "creat", Support::Full, sys_creat, {A::Path, A::Mode});
   t.add(275, "splice", Support::Partial, sys_splice, {A::Fd, A::Ptr, A::Fd, A::Ptr, A::Size, A::Hex},
-        "copies one buffer (64 KiB) per call through the provider; SPLICE_F_NONBLOCK does not make a "
-        "blocking file descriptor non-blocking");
+        "copies one buffer (64 KiB) per call through the provider; data read from a pipe that the "
+        "output then refuses is lost");
   t.add(326, "copy_file_range", Support::Full, sys_copy_file_range, {A::Fd, A::Ptr, A::Fd, A::Ptr, A::Size, A::Hex});
   t.add(327, "preadv2", Support::Partial, sys_preadv2, {A::Fd, A::Ptr, A::Int, A::Long, A::Long, A::Hex},
         "RWF_NOWAIT and RWF_HIPRI are accepted as hints; RWF_ATOMIC and RWF_DONTCACHE are EOPNOTSUPP");

@@ -52,28 +52,25 @@ unsigned current_cpu() {
 
 }  // namespace host
 
-bool privileged(Task& t) { return t.kernel().config().uid == 0; }
-
-Result<long> sys_exit(Task& t, const SyscallArgs& a) {
-  // Until there are threads, exit ends the only thread and with it the group.
-  t.tg().exiting = true;
-  t.tg().exit_status = (arg_int(a[0]) & 0xff) << 8;
-  return 0;
-}
+bool privileged(Task& t) { return t.tg().euid == 0; }
 
 Result<long> sys_getpid(Task& t, const SyscallArgs&) { return t.tg().pid(); }
 Result<long> sys_getppid(Task& t, const SyscallArgs&) { return t.tg().ppid(); }
 Result<long> sys_gettid(Task& t, const SyscallArgs&) { return t.tid(); }
-Result<long> sys_getuid(Task& t, const SyscallArgs&) { return t.kernel().config().uid; }
-Result<long> sys_getgid(Task& t, const SyscallArgs&) { return t.kernel().config().gid; }
+Result<long> sys_getuid(Task& t, const SyscallArgs&) { return t.tg().uid; }
+Result<long> sys_geteuid(Task& t, const SyscallArgs&) { return t.tg().euid; }
+Result<long> sys_getgid(Task& t, const SyscallArgs&) { return t.tg().gid; }
+Result<long> sys_getegid(Task& t, const SyscallArgs&) { return t.tg().egid; }
 
-Result<long> put_three_ids(Task& t, const SyscallArgs& a, uint32_t id) {
+Result<long> put_three_ids(Task& t, const SyscallArgs& a, uint32_t r, uint32_t e, uint32_t s) {
   // Linux stores real, effective, saved in order and stops at the first fault.
-  for (int i = 0; i < 3; ++i) TRY(t.mem().write(UserPtr<uint32_t>{a[i]}, id));
+  TRY(t.mem().write(UserPtr<uint32_t>{a[0]}, r));
+  TRY(t.mem().write(UserPtr<uint32_t>{a[1]}, e));
+  TRY(t.mem().write(UserPtr<uint32_t>{a[2]}, s));
   return 0;
 }
-Result<long> sys_getresuid(Task& t, const SyscallArgs& a) { return put_three_ids(t, a, t.kernel().config().uid); }
-Result<long> sys_getresgid(Task& t, const SyscallArgs& a) { return put_three_ids(t, a, t.kernel().config().gid); }
+Result<long> sys_getresuid(Task& t, const SyscallArgs& a) { return put_three_ids(t, a, t.tg().uid, t.tg().euid, t.tg().suid); }
+Result<long> sys_getresgid(Task& t, const SyscallArgs& a) { return put_three_ids(t, a, t.tg().gid, t.tg().egid, t.tg().sgid); }
 
 Result<long> sys_getgroups(Task&, const SyscallArgs& a) {
   if (arg_int(a[0]) < 0) return err(EINVAL);
@@ -121,9 +118,10 @@ Result<long> sys_set_robust_list(Task& t, const SyscallArgs& a) {
 
 Result<long> sys_get_robust_list(Task& t, const SyscallArgs& a) {
   const int pid = arg_int(a[0]);
-  if (pid != 0 && pid != t.tid()) return err(ESRCH);  // no other tasks exist yet
+  Task* target = pid == 0 ? &t : t.kernel().find_task(pid);
+  if (!target) return err(ESRCH);
   TRY(t.mem().write(UserPtr<uint64_t>{a[2]}, kRobustListHeadSize));
-  TRY(t.mem().write(UserPtr<uint64_t>{a[1]}, t.robust_list));
+  TRY(t.mem().write(UserPtr<uint64_t>{a[1]}, target->robust_list));
   return 0;
 }
 
@@ -229,16 +227,13 @@ void init_default_rlimits(ThreadGroup& tg) {
 
 void register_process(SyscallTable& t) {
   using A = Arg;
-  t.add(60, "exit", Support::Partial, sys_exit, {A::Int},
-        "ends the whole thread group: there is only one thread per group so far");
-  t.add(231, "exit_group", Support::Full, sys_exit, {A::Int});
   t.add(39, "getpid", Support::Full, sys_getpid, {});
   t.add(110, "getppid", Support::Full, sys_getppid, {});
   t.add(186, "gettid", Support::Full, sys_gettid, {});
   t.add(102, "getuid", Support::Full, sys_getuid, {});
-  t.add(107, "geteuid", Support::Full, sys_getuid, {});
+  t.add(107, "geteuid", Support::Full, sys_geteuid, {});
   t.add(104, "getgid", Support::Full, sys_getgid, {});
-  t.add(108, "getegid", Support::Full, sys_getgid, {});
+  t.add(108, "getegid", Support::Full, sys_getegid, {});
   t.add(118, "getresuid", Support::Full, sys_getresuid, {A::Ptr, A::Ptr, A::Ptr});
   t.add(120, "getresgid", Support::Full, sys_getresgid, {A::Ptr, A::Ptr, A::Ptr});
   t.add(115, "getgroups", Support::Full, sys_getgroups, {A::Int, A::Ptr});
@@ -248,8 +243,7 @@ void register_process(SyscallTable& t) {
         "stored; the clear-and-wake at thread exit comes with threads and futexes");
   t.add(273, "set_robust_list", Support::Partial, sys_set_robust_list, {A::Ptr, A::Size},
         "stored; the list is not walked at thread exit yet");
-  t.add(274, "get_robust_list", Support::Partial, sys_get_robust_list, {A::Int, A::Ptr, A::Ptr},
-        "only the calling thread can be queried");
+  t.add(274, "get_robust_list", Support::Full, sys_get_robust_list, {A::Int, A::Ptr, A::Ptr});
   t.add(334, "rseq", Support::Stub, sys_rseq, {A::Ptr, A::UInt, A::Hex, A::Hex},
         "ENOSYS on purpose: glibc falls back to not using restartable sequences");
   t.add(302, "prlimit64", Support::Partial, sys_prlimit64, {A::Int, A::Resource, A::Ptr, A::Ptr},

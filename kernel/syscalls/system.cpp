@@ -18,6 +18,9 @@
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
+#include "kernel/abi/Time.h"
+#include "kernel/sched/TimeConv.h"
+#include "kernel/sched/Wait.h"
 #include "kernel/syscalls/Table.h"
 
 namespace lx {
@@ -66,7 +69,7 @@ Result<long> sys_uname(Task& t, const SyscallArgs& a) {
 }
 
 Result<long> set_uts_name(Task& t, const SyscallArgs& a, std::optional<std::string> UtsOverride::*field) {
-  if (t.kernel().config().uid != 0) return err(EPERM);
+  if (t.tg().euid != 0) return err(EPERM);
   const int len = arg_int(a[1]);
   if (len < 0 || len > static_cast<int>(kUtsLen - 1)) return err(EINVAL);
   std::string name(static_cast<size_t>(len), '\0');
@@ -195,50 +198,50 @@ Result<long> sys_time(Task& t, const SyscallArgs& a) {
   return now;
 }
 
-bool valid_timespec(const abi::Timespec& ts) {
-  return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000;
-}
-
-// Blocks the provider thread: acceptable while every guest is single-threaded.
-Result<long> host_sleep(clockid_t clock, bool absolute, const abi::Timespec& req) {
-  timespec ts{static_cast<time_t>(req.tv_sec), static_cast<long>(req.tv_nsec)};
-  for (;;) {
-    timespec rem{};
-    int rc = ::clock_nanosleep(clock, absolute ? TIMER_ABSTIME : 0, &ts, absolute ? nullptr : &rem);
-    if (rc == 0) return 0;
-    if (rc != EINTR) return err(rc);
-    if (!absolute) ts = rem;  // a host signal is not a guest signal: keep sleeping
-  }
+// Sleeps until `until` unless a signal comes first; nothing is held on the
+// host while asleep (wait_event releases the big lock).
+//
+// Interrupted, Linux gives a relative sleep ERESTART_RESTARTBLOCK after
+// storing the time left in *rem (EINTR if a handler runs, else the sleep
+// continues), and an absolute one ERESTARTNOHAND (it simply runs again).
+// Our restart re-executes the call with its original arguments, so a
+// relative sleep resumed without a handler (SIGSTOP/SIGCONT) starts over.
+Result<long> sleep_until(Task& t, SteadyClock::time_point until, bool absolute, uint64_t rem_addr) {
+  Result<void> r = wait_event(t, {}, [] { return false; }, Deadline{until});
+  if (r.ok() || r.error() == ETIMEDOUT) return 0;
+  if (r.error() != kErestartsys) return err(r.error());
+  if (absolute) return err(kErestartnohand);
+  const Nanos left = remaining(until);
+  if (left == Nanos::zero()) return 0;  // the signal came with the deadline: the sleep is done
+  if (rem_addr) TRY(t.mem().write(UserPtr<abi::Timespec>{rem_addr}, to_timespec(left)));
+  return err(kErestartRestartblock);
 }
 
 Result<long> sys_nanosleep(Task& t, const SyscallArgs& a) {
   abi::Timespec req = TRY(t.mem().read(UserPtr<abi::Timespec>{a[0]}));
-  if (!valid_timespec(req)) return err(EINVAL);
-  return host_sleep(CLOCK_MONOTONIC, false, req);
+  if (!timespec_valid(req)) return err(EINVAL);
+  return sleep_until(t, steady_after(to_nanos(req)), false, a[1]);
 }
-
-constexpr int kTimerAbstime = 1;
 
 Result<long> sys_clock_nanosleep(Task& t, const SyscallArgs& a) {
   ClockRef c = TRY(resolve_clock(t, arg_int(a[0])));
-  const bool absolute = arg_int(a[1]) & kTimerAbstime;
+  const bool absolute = arg_int(a[1]) & abi::kTimerAbstime;
   switch (c.guest) {
     case kClockRealtime: case kClockMonotonic: case kClockBoottime: case kClockTai:
     case kClockRealtimeAlarm: case kClockBoottimeAlarm:
       break;
-    case kClockThreadCputime:
-      return err(EINVAL);
     default:
-      // Linux has no nsleep for the raw/coarse clocks; sleeping on our own
-      // process CPU clock is not supported either (see the table note).
+      // Linux has no nsleep for the raw/coarse clocks or the static thread
+      // CPU clock; CPU-time sleeps are not supported here at all (table note).
       return err(EOPNOTSUPP);
   }
   abi::Timespec req = TRY(t.mem().read(UserPtr<abi::Timespec>{a[2]}));
-  if (!valid_timespec(req)) return err(EINVAL);
+  if (!timespec_valid(req)) return err(EINVAL);
+  if (!absolute) return sleep_until(t, steady_after(to_nanos(req)), false, a[3]);
   // Alarm clocks only differ in waking a suspended machine.
   clockid_t host = c.guest == kClockRealtimeAlarm ? CLOCK_REALTIME
                    : c.guest == kClockBoottimeAlarm ? CLOCK_BOOTTIME : c.host;
-  return host_sleep(host, absolute, req);
+  return sleep_until(t, steady_at(host, to_nanos(req)), true, 0);
 }
 
 // ---- getrandom --------------------------------------------------------------
@@ -336,9 +339,10 @@ void register_system(SyscallTable& t) {
   t.add(96, "gettimeofday", Support::Full, sys_gettimeofday, {A::Ptr, A::Ptr});
   t.add(201, "time", Support::Full, sys_time, {A::Ptr});
   t.add(35, "nanosleep", Support::Partial, sys_nanosleep, {A::Ptr, A::Ptr},
-        "blocks the provider thread and cannot be interrupted; rem is never written");
+        "a restart without handler (SIGSTOP/SIGCONT) sleeps the full time again");
   t.add(230, "clock_nanosleep", Support::Partial, sys_clock_nanosleep, {A::ClockId, A::Int, A::Ptr, A::Ptr},
-        "blocks the provider thread and cannot be interrupted; process CPU clock is EOPNOTSUPP");
+        "CPU-time clocks are EOPNOTSUPP; a relative sleep restarted without handler sleeps the full time "
+        "again; absolute CLOCK_REALTIME sleeps do not follow clock changes");
   t.add(318, "getrandom", Support::Full, sys_getrandom, {A::OutBuf, A::Size, A::RandomFlags});
   t.add(98, "getrusage", Support::Partial, sys_getrusage, {A::Int, A::Ptr}, kProviderUsage);
   t.add(100, "times", Support::Partial, sys_times, {A::Ptr}, kProviderUsage);

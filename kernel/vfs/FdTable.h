@@ -26,6 +26,8 @@ class FdTable {
   Result<bool> cloexec(int fd) const;
   Result<void> set_cloexec(int fd, bool on);
   int max_fds() const { return max_fds_; }
+  // One past the highest fd ever used (the table never shrinks).
+  int extent() const { return static_cast<int>(slots_.size()); }
   void set_max_fds(int n) { max_fds_ = n; }
 
  private:

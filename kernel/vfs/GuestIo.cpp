@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernel/vfs/FileWait.h"
 #include "kernel/vfs/GuestFlags.h"
 
 namespace lx {
@@ -82,15 +83,18 @@ class IovCursor {
 
 }  // namespace
 
-Result<uint64_t> read_into_guest(const GuestMemory& mem, OpenFile& file, std::span<const abi::Iovec> iov,
+Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
                                  std::optional<int64_t> pos) {
+  const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
   std::vector<uint8_t> bounce(std::min(total, kBounceSize));
   IovCursor cursor(iov);
   uint64_t done = 0;
   do {
     std::span<uint8_t> chunk(bounce.data(), std::min<uint64_t>(total - done, bounce.size()));
-    Result<uint64_t> got = pos ? file.pread(chunk, *pos + static_cast<int64_t>(done)) : file.read(chunk);
+    const std::optional<int64_t> at = pos ? std::optional(*pos + static_cast<int64_t>(done)) : std::nullopt;
+    // Only the first read may sleep: once data arrived the call returns it.
+    Result<uint64_t> got = done == 0 ? read_waiting(task, file, chunk, at) : (at ? file.pread(chunk, *at) : file.read(chunk));
     if (!got.ok()) {
       if (done > 0) return done;  // as Linux: bytes already delivered win over a later error
       return err(got.error());
@@ -108,13 +112,17 @@ Result<uint64_t> read_into_guest(const GuestMemory& mem, OpenFile& file, std::sp
       return err(EFAULT);
     }
     done += n;
-    if (n < chunk.size() || !file.is_regular()) break;
+    if (n < chunk.size()) break;
+    // A kernel stream (pipe) is read as far as it holds data, as one
+    // pipe_read would; a host stream could block on a second read.
+    if (!file.is_regular() && file.wait_queue() == nullptr) break;
   } while (done < total);
   return done;
 }
 
-Result<uint64_t> write_from_guest(const GuestMemory& mem, OpenFile& file, std::span<const abi::Iovec> iov,
+Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
                                   std::optional<int64_t> pos) {
+  const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
   if (file.discards_writes()) return total;
   std::vector<uint8_t> bounce(std::min(total, kBounceSize));
@@ -128,7 +136,8 @@ Result<uint64_t> write_from_guest(const GuestMemory& mem, OpenFile& file, std::s
       return err(EFAULT);
     }
     std::span<const uint8_t> chunk(bounce.data(), have);
-    Result<uint64_t> put = pos ? file.pwrite(chunk, *pos + static_cast<int64_t>(done)) : file.write(chunk);
+    const std::optional<int64_t> at = pos ? std::optional(*pos + static_cast<int64_t>(done)) : std::nullopt;
+    Result<uint64_t> put = write_waiting(task, file, chunk, at);
     if (!put.ok()) {
       if (done > 0) return done;
       return err(put.error());

@@ -14,6 +14,8 @@
 
 namespace lx {
 
+class Task;
+
 constexpr uint64_t kBounceSize = uint64_t{64} * 1024;
 
 // Reads a guest iovec array as readv(2) does: the count is taken as a
@@ -24,13 +26,17 @@ Result<std::vector<abi::Iovec>> read_guest_iovec(const GuestMemory& mem, uint64_
 // Total length of an iovec array returned by read_guest_iovec.
 uint64_t iovec_total(std::span<const abi::Iovec> iov);
 
-// read/readv/pread: at most one host read for streams (a second could block
-// after data arrived); regular files are filled as far as possible. `pos`
-// set means positional I/O that leaves the file offset alone.
-Result<uint64_t> read_into_guest(const GuestMemory& mem, OpenFile& file, std::span<const abi::Iovec> iov,
+// read/readv/pread: a blocking description of a file that would block
+// (pipe, host stream) sleeps until data or end of file (FileWait.h); then at
+// most one read for host streams (a second could block after data arrived),
+// kernel streams (pipes) are drained as far as they hold data without
+// waiting again, regular files are filled as far as possible. `pos` set
+// means positional I/O that leaves the file offset alone.
+Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
                                  std::optional<int64_t> pos);
-// write/writev/pwrite: chunk after chunk until one is short.
-Result<uint64_t> write_from_guest(const GuestMemory& mem, OpenFile& file, std::span<const abi::Iovec> iov,
+// write/writev/pwrite: chunk after chunk; a blocking pipe waits for room
+// until everything is written, anything else stops at a short write.
+Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
                                   std::optional<int64_t> pos);
 
 }  // namespace lx

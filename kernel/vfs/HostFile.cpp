@@ -1,6 +1,8 @@
 #include "kernel/vfs/HostFile.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -50,11 +52,15 @@ class HostFile final : public OpenFile {
   HostFile& operator=(const HostFile&) = delete;
 
   Result<uint64_t> read(std::span<uint8_t> buf) override {
+    if (is_stream()) return stream_io(buf.data(), buf.size(), false);
     return to_u64(retry_eintr([&] { return ::read(fd_, buf.data(), buf.size()); }));
   }
   Result<uint64_t> write(std::span<const uint8_t> buf) override {
+    if (is_stream()) return stream_io(const_cast<uint8_t*>(buf.data()), buf.size(), true);
     return to_u64(retry_eintr([&] { return ::write(fd_, buf.data(), buf.size()); }));
   }
+  int host_poll_fd() const override { return is_stream() ? fd_ : -1; }
+  unsigned poll_events() override;
   Result<uint64_t> pread(std::span<uint8_t> buf, int64_t off) override {
     return to_u64(retry_eintr([&] { return ::pread(fd_, buf.data(), buf.size(), off); }));
   }
@@ -140,11 +146,49 @@ class HostFile final : public OpenFile {
     return *mode_;
   }
 
+  // Pipes, sockets and character devices (terminals): their reads and
+  // writes can block, which the provider must never do holding the big lock.
+  bool is_stream() const {
+    const unsigned type = mode() & S_IFMT;
+    return type == S_IFIFO || type == S_IFSOCK || type == S_IFCHR;
+  }
+  Result<uint64_t> stream_io(uint8_t* data, size_t len, bool write);
+
   int fd_;
+  bool nowait_unsupported_ = false;  // the host refused RWF_NOWAIT on this fd
   mutable std::optional<unsigned> mode_;
   mutable std::optional<bool> positional_;
   mutable std::optional<bool> discards_;
 };
+
+// Host readiness, for poll/select and for the generic layer's waits.
+unsigned HostFile::poll_events() {
+  if (!is_stream()) return OpenFile::poll_events();
+  pollfd p{fd_, POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP, 0};
+  if (retry_eintr([&] { return ::poll(&p, 1, 0); }) < 0) return POLLERR;
+  return static_cast<uint16_t>(p.revents);
+}
+
+// One transfer that fails EAGAIN instead of blocking (the generic layer then
+// waits on host_poll_fd() with the big lock released). RWF_NOWAIT makes
+// that exact per call without touching the host fd's O_NONBLOCK, which the
+// host shares with other processes (the user's terminal); where the host
+// refuses it (terminals), a zero-timeout poll decides, and a read that
+// loses a race with another reader of the same terminal can still block.
+Result<uint64_t> HostFile::stream_io(uint8_t* data, size_t len, bool write) {
+  if (len == 0) return 0;
+  iovec v{data, len};
+  if (!nowait_unsupported_) {
+    long rc = retry_eintr([&] {
+      return write ? ::pwritev2(fd_, &v, 1, -1, RWF_NOWAIT) : ::preadv2(fd_, &v, 1, -1, RWF_NOWAIT);
+    });
+    if (rc >= 0 || errno != EOPNOTSUPP) return to_u64(rc);
+    nowait_unsupported_ = true;
+  }
+  pollfd p{fd_, static_cast<short>(write ? POLLOUT : POLLIN), 0};
+  if (retry_eintr([&] { return ::poll(&p, 1, 0); }) == 0) return err(EAGAIN);
+  return to_u64(retry_eintr([&] { return write ? ::write(fd_, data, len) : ::read(fd_, data, len); }));
+}
 
 Result<abi::StatFs> HostFile::statfs() {
   struct statfs s;

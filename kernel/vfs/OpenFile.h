@@ -14,6 +14,8 @@
 
 namespace lx {
 
+class WaitQueue;
+
 class Task;
 
 class OpenFile {
@@ -66,6 +68,17 @@ class OpenFile {
   virtual std::pair<uint64_t, uint64_t> file_id() { return {0, 0}; }
   // A provider-side host fd mmap(2) can map for real (shared mappings); -1 if none.
   virtual int host_fd_for_mmap() const { return -1; }
+
+  // ---- readiness, shared by blocking I/O, poll/select and epoll.
+  // Current POLL* bits (POLLIN, POLLOUT, POLLHUP, POLLERR, ...). Files that
+  // never block (regular files, directories) are always ready.
+  virtual unsigned poll_events() { return 0x0001 | 0x0004 | 0x0040 | 0x0100; }  // IN|OUT|RDNORM|WRNORM
+  // Woken (under the big lock) whenever poll_events() may have changed;
+  // null for files whose readiness never changes or that use a host fd.
+  virtual WaitQueue* wait_queue() { return nullptr; }
+  // A provider-side host fd whose host readiness is this file's readiness
+  // (host pipes and terminals passed in as stdio); -1 if none.
+  virtual int host_poll_fd() const { return -1; }
 
   // The guest path this description was opened with (for *at() relative
   // lookups and /proc later); empty for anonymous files.

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "kernel/ipc/Fifo.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/HostFs.h"
 
@@ -47,6 +48,8 @@ Result<std::unique_ptr<Vfs>> Vfs::create(const std::string& host_root, bool read
   m.source = "hostfs:" + host_root;
   return std::unique_ptr<Vfs>(new Vfs(std::make_unique<MountNamespace>(std::move(m))));
 }
+
+Vfs::Vfs(std::unique_ptr<MountNamespace> ns) : ns_(std::move(ns)), fifos_(std::make_unique<FifoRegistry>()) {}
 
 Vfs::~Vfs() = default;
 
@@ -126,6 +129,12 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   const bool wants_write = acc == abi::kOWronly || acc == abi::kORdwr || (flags & abi::kOTrunc);
   if (type == abi::kSIfdir && (wants_write || (flags & abi::kOCreat))) return err(EISDIR);
   if (wants_write && loc.mnt->read_only && is_fs_object(type)) return err(EROFS);
+  // A FIFO is the kernel pipe its openers share, whatever filesystem holds
+  // the name (a host FIFO is never opened on the host: that could block).
+  if (type == abi::kSIfifo) {
+    TRY(loc.inode->permission(access_mask(flags), cred_));
+    return fifos_->open(loc.inode, flags, cred_.uid, cred_.gid);
+  }
   // hostfs: the host checks access when it opens the inode.
   if (hostfs_fd(*loc.inode) < 0) {
     int mask = access_mask(flags);

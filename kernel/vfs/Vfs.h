@@ -18,6 +18,8 @@
 
 namespace lx {
 
+class FifoRegistry;
+
 class Vfs {
  public:
   // host_root: host directory that becomes the guest's "/" (a hostfs mount).
@@ -88,7 +90,7 @@ class Vfs {
   bool read_only() const { return ns_->root().read_only; }
 
  private:
-  explicit Vfs(std::unique_ptr<MountNamespace> ns) : ns_(std::move(ns)) {}
+  explicit Vfs(std::unique_ptr<MountNamespace> ns);
   PathLoc root_loc() const;
   // A walker over join(base, path) from the instance root; with BENEATH /
   // IN_ROOT the base is resolved first and becomes the walk's root.
@@ -102,6 +104,7 @@ class Vfs {
   Result<void> check_create(PathWalker& w, bool allow_trailing_slash) const;
 
   std::unique_ptr<MountNamespace> ns_;
+  std::unique_ptr<FifoRegistry> fifos_;  // the pipes of open FIFOs
   Credentials cred_;
 };
 

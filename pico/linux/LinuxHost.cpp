@@ -33,12 +33,50 @@ Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
 }
 
 LinuxHost::LinuxHost(int stub_fd, LinuxHostOptions opts)
-    : stub_fd_(stub_fd), opts_(opts), filter_(build_stub_filter()) {}
+    : stub_fd_(stub_fd), opts_(opts), filter_(build_stub_filter()), spawner_([this] { spawner_main(); }) {}
 
-LinuxHost::~LinuxHost() { close(stub_fd_); }
+LinuxHost::~LinuxHost() {
+  {
+    std::lock_guard lock(spawn_mu_);
+    spawn_stop_ = true;
+  }
+  spawn_cv_.notify_all();
+  spawner_.join();
+  close(stub_fd_);
+}
+
+void LinuxHost::spawner_main() {
+  std::unique_lock lock(spawn_mu_);
+  for (;;) {
+    spawn_cv_.wait(lock, [&] { return spawn_stop_ || !spawn_queue_.empty(); });
+    if (spawn_queue_.empty()) return;
+    auto job = std::move(spawn_queue_.front());
+    spawn_queue_.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
+  }
+}
 
 Result<std::unique_ptr<Process>> LinuxHost::create_process() {
-  auto proc = TRY(LinuxProcess::start(stub_fd_, opts_, filter_));
+  Result<std::unique_ptr<LinuxProcess>> result = lx::err(EAGAIN);
+  bool done = false;
+  std::mutex mu;
+  std::condition_variable cv;
+  {
+    std::lock_guard lock(spawn_mu_);
+    spawn_queue_.emplace_back([&] {
+      auto r = LinuxProcess::start(stub_fd_, opts_, filter_);
+      std::lock_guard l(mu);
+      result = std::move(r);
+      done = true;
+      cv.notify_one();
+    });
+  }
+  spawn_cv_.notify_one();
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done; });
+  auto proc = TRY(std::move(result));
   return std::unique_ptr<Process>(std::move(proc));
 }
 

@@ -4,7 +4,12 @@
 // through a shared-memory mailbox per thread.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -28,9 +33,21 @@ class LinuxHost final : public Host {
 
  private:
   LinuxHost(int stub_fd, LinuxHostOptions opts);
+  void spawner_main();
+
   int stub_fd_;  // memfd holding the stub executable
   LinuxHostOptions opts_;
   std::vector<uint64_t> filter_;
+
+  // Every guest host process is started from this one thread: the stubs'
+  // PR_SET_PDEATHSIG fires when the *thread* that forked them ends, and fork
+  // children (CLONE_PARENT) inherit that parent. Provider threads come and
+  // go with guest tasks; this one lives as long as the host.
+  std::mutex spawn_mu_;
+  std::condition_variable spawn_cv_;
+  std::deque<std::function<void()>> spawn_queue_;
+  bool spawn_stop_ = false;
+  std::thread spawner_;
 };
 
 // The seccomp program installed in every guest process (exposed for tests).
