@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -83,6 +84,42 @@ Result<HostFd> openat2_fd(int dirfd, const char* path, uint64_t flags, uint64_t 
   }
 }
 
+// A single component as a C string, without a heap allocation.
+constexpr size_t kNameBuf = 256;
+Result<void> copy_name(std::string_view name, char (&out)[kNameBuf]) {
+  if (name.size() >= kNameBuf) return err(ENAMETOOLONG);
+  std::memcpy(out, name.data(), name.size());
+  out[name.size()] = '\0';
+  return {};
+}
+
+// getxattrat(2) (Linux 6.13): xattrs of a name in a directory fd without
+// the /proc round trip. Its argument block, struct xattr_args:
+struct XattrArgs {
+  uint64_t value;
+  uint32_t size;
+  uint32_t flags;
+};
+constexpr long kSysGetxattrat = 464;
+std::atomic<bool> g_no_getxattrat{false};
+
+// The xattr `xname` of entry `name` (one plain component) of directory
+// dirfd, a symlink's own if it is one.
+Result<uint64_t> getxattr_nofollow(int dirfd, const char* name, const char* xname, std::span<uint8_t> value) {
+  if (!g_no_getxattrat.load(std::memory_order_relaxed)) {
+    XattrArgs args{reinterpret_cast<uint64_t>(value.data()), static_cast<uint32_t>(value.size()), 0};
+    long n = ::syscall(kSysGetxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, xname, &args, sizeof args);
+    if (n >= 0) return static_cast<uint64_t>(n);
+    if (errno != ENOSYS) return err(errno);
+    g_no_getxattrat.store(true, std::memory_order_relaxed);
+  }
+  // Older hosts: the directory's /proc link, then the one name, not followed.
+  const std::string path = fd_proc_path(dirfd) + "/" + name;
+  ssize_t n = ::lgetxattr(path.c_str(), xname, value.data(), value.size());
+  if (n < 0) return err(errno);
+  return static_cast<uint64_t>(n);
+}
+
 class HostInode final : public Inode {
  public:
   HostInode(HostFd fd, const struct stat& st)
@@ -140,6 +177,22 @@ class HostInode final : public Inode {
     HostFd f = TRY(openat2_fd(fd(), rel.c_str(), O_PATH | O_NOFOLLOW, kRunResolve));
     return from_fd(std::move(f));
   }
+
+  Result<abi::Stat> stat_child(std::string_view name) override {
+    char n[kNameBuf];
+    TRY(copy_name(name, n));
+    struct stat st;
+    if (::fstatat(fd(), n, &st, AT_SYMLINK_NOFOLLOW) < 0) return err(errno);
+    return to_abi_stat(st);
+  }
+
+  Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) override {
+    char n[kNameBuf];
+    TRY(copy_name(name, n));
+    return getxattr_nofollow(fd(), n, xname.c_str(), value);
+  }
+
+  void forget_lookup_stat() { fresh_.reset(); }
 
   Result<InodeRef> parent(Inode& mount_root, std::string_view parent_rel) override {
     // Re-resolved from the mount's root with the host forbidding escapes,
@@ -287,6 +340,10 @@ Result<InodeRef> make_hostfs_root(const std::string& host_dir) {
 int hostfs_fd(const Inode& inode) {
   const auto* h = dynamic_cast<const HostInode*>(&inode);
   return h ? h->fd() : -1;
+}
+
+void hostfs_forget_lookup_stat(Inode& inode) {
+  if (auto* h = dynamic_cast<HostInode*>(&inode)) h->forget_lookup_stat();
 }
 
 }  // namespace lx

@@ -18,4 +18,8 @@ Result<InodeRef> make_hostfs_root(const std::string& host_dir);
 // The host fd behind a hostfs inode, or -1 for other filesystems.
 int hostfs_fd(const Inode& inode);
 
+// A lookup result keeps its host fstat for one stat(); an inode that will
+// outlive the operation (the directory cache) must ask the host again.
+void hostfs_forget_lookup_stat(Inode& inode);
+
 }  // namespace lx

@@ -85,6 +85,13 @@ class Inode {
   // filesystem cannot (the walk then steps). Must not follow symlinks or
   // leave the directory; ELOOP/EXDEV/EAGAIN make the walk step instead.
   virtual Result<InodeRef> lookup_run(std::string_view rel_path) { (void)rel_path; return err(ENOSYS); }
+  // stat / lgetxattr of the entry `name` here, symlinks not followed,
+  // without making an inode for it: one host call where lookup() + stat()
+  // take three. ENOSYS when the filesystem has no such shortcut.
+  virtual Result<abi::Stat> stat_child(std::string_view name) { (void)name; return err(ENOSYS); }
+  virtual Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) {
+    (void)name; (void)xname; (void)value; return err(ENOSYS);
+  }
   // `..`: mount_root anchors the walk (hostfs resolves parent_rel, the
   // parent's path below mount_root, inside it); tmpfs follows its parent link.
   virtual Result<InodeRef> parent(Inode& mount_root, std::string_view parent_rel) {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "kernel/vfs/DirCache.h"
+
 namespace lx {
 
 namespace {
@@ -80,6 +82,15 @@ Result<void> PathWalker::dotdot() {
   }
   if (cur_.path == "/") return {};
   std::string up = path_parent(cur_.path);
+  if (cache_) {
+    // The parent is in the same mount (cur_ is not its root), so a cached
+    // directory at that path in that mount is exactly what parent() finds.
+    std::optional<PathLoc> hit = cache_->find(up);
+    if (hit && hit->mnt == cur_.mnt) {
+      cur_ = std::move(*hit);
+      return {};
+    }
+  }
   InodeRef inode = TRY(cur_.inode->parent(*cur_.mnt->root, path_below(cur_.mnt->path, up)));
   cur_ = PathLoc{cur_.mnt, std::move(inode), std::move(up)};
   return {};
@@ -95,8 +106,45 @@ Result<void> PathWalker::step(const std::string& name, bool is_final, bool follo
   InodeRef child = TRY(cur_.inode->lookup(name, cred_));
   PathLoc loc = TRY(cross_mounts(PathLoc{cur_.mnt, std::move(child), path_child(cur_.path, name)}));
   if (loc.inode->is_symlink() && (!is_final || follow_final || trailing_)) return queue_symlink(loc);
+  if (cache_ && loc.inode->is_dir()) cache_->insert(cur_, loc);
   cur_ = std::move(loc);
   return {};
+}
+
+bool PathWalker::try_cached_run(bool include_final) {
+  const size_t avail = include_final ? pending_.size() : pending_.size() - 1;
+  std::string prefix = cur_.path;
+  std::optional<PathLoc> hit;
+  size_t used = 0;
+  for (size_t count = 0; count < avail;) {
+    const std::string& name = pending_[pending_.size() - 1 - count];
+    if (!is_plain(name)) break;
+    prefix = path_child(prefix, name);
+    ++count;
+    // Every ancestor of a cached directory is cached, so the first miss ends the run.
+    std::optional<PathLoc> h = cache_->find(prefix);
+    if (!h) break;
+    hit = std::move(h);
+    used = count;
+  }
+  if (!hit) return false;
+  pending_.resize(pending_.size() - used);
+  cur_ = std::move(*hit);
+  return true;
+}
+
+Result<void> PathWalker::advance(bool include_final, bool follow_final) {
+  if (cache_) {
+    if (try_cached_run(include_final)) return {};
+    // Below a cached directory, go one name at a time so that each
+    // directory passed gets cached (with its watch) for the next walk.
+    if (!cache_->may_cache_below(cur_) && TRY(try_fast_run(include_final, follow_final))) return {};
+  } else if (TRY(try_fast_run(include_final, follow_final))) {
+    return {};
+  }
+  std::string name = std::move(pending_.back());
+  pending_.pop_back();
+  return step(name, include_final && pending_.empty(), follow_final);
 }
 
 Result<bool> PathWalker::try_fast_run(bool include_final, bool follow_final) {
@@ -148,12 +196,7 @@ Result<bool> PathWalker::try_fast_run(bool include_final, bool follow_final) {
 
 Result<void> PathWalker::walk_parent() {
   TRY(init_error_);
-  while (pending_.size() > 1) {
-    if (TRY(try_fast_run(false, false))) continue;
-    std::string name = std::move(pending_.back());
-    pending_.pop_back();
-    TRY(step(name, false, false));
-  }
+  while (pending_.size() > 1) TRY(advance(false, false));
   if (pending_.empty()) {
     last_.clear();
     last_kind_ = Last::Root;
@@ -190,12 +233,7 @@ Result<void> PathWalker::follow(const PathLoc& link) { return queue_symlink(link
 
 Result<PathLoc> PathWalker::resolve(bool follow) {
   TRY(init_error_);
-  while (!pending_.empty()) {
-    if (TRY(try_fast_run(true, follow))) continue;
-    std::string name = std::move(pending_.back());
-    pending_.pop_back();
-    TRY(step(name, pending_.empty(), follow));
-  }
+  while (!pending_.empty()) TRY(advance(true, follow));
   if (trailing_ && !cur_.inode->is_dir()) return err(ENOTDIR);
   return cur_;
 }

@@ -18,6 +18,8 @@
 
 namespace lx {
 
+class DirCache;
+
 // openat2(2) resolve flags (Linux values).
 constexpr unsigned kResolveNoXdev = 0x01;
 constexpr unsigned kResolveNoMagiclinks = 0x02;
@@ -59,6 +61,9 @@ class PathWalker {
   // path ends in '/'. ENOTDIR if a trailing slash names a non-directory.
   Result<PathLoc> resolve(bool follow);
 
+  // Directories found along the way come from / go to this cache (none by default).
+  void set_cache(DirCache* cache) { cache_ = cache; }
+
   const PathLoc& dir() const { return cur_; }
   const std::string& last() const { return last_; }
   Last last_kind() const { return last_kind_; }
@@ -73,12 +78,18 @@ class PathWalker {
   // A run of >= 2 plain names starting at the back, looked up in one go.
   // true when it consumed components.
   Result<bool> try_fast_run(bool include_final, bool follow_final);
+  // The longest run of plain names starting at the back that the directory
+  // cache knows; true when it consumed components.
+  bool try_cached_run(bool include_final);
+  // One walk step: the cache, else a host run lookup, else a single name.
+  Result<void> advance(bool include_final, bool follow_final);
   Result<void> enter(PathLoc child);
   Result<PathLoc> cross_mounts(PathLoc loc);
   Result<void> queue_symlink(const PathLoc& link);
   Result<void> queue_target(const std::string& target);
 
   const MountNamespace& ns_;
+  DirCache* cache_ = nullptr;
   PathLoc root_;
   PathLoc cur_;
   unsigned resolve_;

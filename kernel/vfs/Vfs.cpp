@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "kernel/ipc/Fifo.h"
+#include "kernel/vfs/DirCache.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/HostFs.h"
 
@@ -49,9 +50,15 @@ Result<std::unique_ptr<Vfs>> Vfs::create(const std::string& host_root, bool read
   return std::unique_ptr<Vfs>(new Vfs(std::make_unique<MountNamespace>(std::move(m))));
 }
 
-Vfs::Vfs(std::unique_ptr<MountNamespace> ns) : ns_(std::move(ns)), fifos_(std::make_unique<FifoRegistry>()) {}
+Vfs::Vfs(std::unique_ptr<MountNamespace> ns)
+    : ns_(std::move(ns)), fifos_(std::make_unique<FifoRegistry>()), dcache_(std::make_unique<DirCache>()) {}
 
 Vfs::~Vfs() = default;
+
+Result<void> Vfs::dirs_changed(Result<void> r) {
+  dcache_->invalidate();
+  return r;
+}
 
 PathLoc Vfs::root_loc() const {
   const Mount& r = ns_->root();
@@ -62,13 +69,20 @@ PathLoc Vfs::root_loc() const {
 
 Result<PathWalker> Vfs::walker(const std::string& base, const std::string& path, unsigned resolve) const {
   const PathLoc root = root_loc();
-  if (resolve == 0) return PathWalker(*ns_, root, root, join_guest_path(base, path), 0, cred_);
+  if (resolve == 0) {
+    PathWalker w(*ns_, root, root, join_guest_path(base, path), 0, cred_);
+    w.set_cache(dcache_.get());
+    return w;
+  }
   // RESOLVE_* restrict only the walk of `path`: the directory it starts
   // from (the dirfd) is found without them.
   PathWalker b(*ns_, root, root, base.empty() ? std::string("/") : base, 0, cred_);
+  b.set_cache(dcache_.get());
   PathLoc start = TRY(b.resolve(true));
   if (!start.inode->is_dir()) return err(ENOTDIR);
   const bool confined = resolve & (kResolveBeneath | kResolveInRoot);
+  // No cache for the restricted walk: a cached run would skip the
+  // per-component checks (RESOLVE_NO_XDEV at mounts, for one).
   return PathWalker(*ns_, confined ? start : root, start, path, resolve, cred_);
 }
 
@@ -100,7 +114,7 @@ Result<void> Vfs::add_mount(const std::string& guest_path, InodeRef root, bool r
     m.mountpoint = at.mnt->root;
   }
   ns_->add(std::move(m));
-  return {};
+  return dirs_changed({});
 }
 
 Result<void> Vfs::mount_host(const std::string& host_dir, const std::string& guest_path, bool read_only) {
@@ -229,8 +243,24 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
 
 // ---- lookups ------------------------------------------------------------------------
 
+bool Vfs::final_is_plain_entry(const PathWalker& w) const {
+  // Not ".", "..", "/" or "name/", and no mount on it: the final name is
+  // just an entry of w.dir(), which the filesystem can answer for directly.
+  return w.last_kind() == PathWalker::Last::Normal && !w.trailing_slash() &&
+         !ns_->mount_at(path_child(w.dir().path, w.last()));
+}
+
 Result<abi::Stat> Vfs::stat(const std::string& base, const std::string& path, bool follow) {
-  PathLoc loc = TRY(lookup(base, path, follow));
+  if (path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(w.walk_parent());
+  if (final_is_plain_entry(w)) {
+    Result<abi::Stat> st = w.dir().inode->stat_child(w.last());
+    if (!st.ok() && st.error() != ENOSYS) return st;
+    // A symlink to follow goes the long way (the walk follows it).
+    if (st.ok() && !(follow && (st.value().st_mode & abi::kSIfmt) == abi::kSIflnk)) return st;
+  }
+  PathLoc loc = TRY(w.resolve(follow));
   return loc.inode->stat();
 }
 

@@ -19,6 +19,7 @@
 namespace lx {
 
 class FifoRegistry;
+class DirCache;
 
 class Vfs {
  public:
@@ -97,14 +98,22 @@ class Vfs {
   Result<PathWalker> walker(const std::string& base, const std::string& path, unsigned resolve = 0) const;
   Result<PathLoc> lookup(const std::string& base, const std::string& path, bool follow) const;
   Result<PathLoc> lookup_dir(const std::string& path) const;
+  // After walk_parent(): whether the final component is a plain entry of
+  // the directory reached (see stat()).
+  bool final_is_plain_entry(const PathWalker& w) const;
   Result<void> add_mount(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
   Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode);
   // The parent of a name to create: ENOENT/EEXIST/EROFS in Linux's order.
   Result<void> check_create(PathWalker& w, bool allow_trailing_slash) const;
 
+  // Cached directories may now map to the wrong place (rename, rmdir,
+  // chmod, mounts): forget them, then pass the operation's result on.
+  Result<void> dirs_changed(Result<void> r);
+
   std::unique_ptr<MountNamespace> ns_;
   std::unique_ptr<FifoRegistry> fifos_;  // the pipes of open FIFOs
+  std::unique_ptr<DirCache> dcache_;
   Credentials cred_;
 };
 

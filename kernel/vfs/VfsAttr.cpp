@@ -32,7 +32,7 @@ Result<void> Vfs::chmod(const std::string& base, const std::string& path, unsign
   TRY(require_owner(*loc.inode, cred_));
   SetAttr a;
   a.mode = mode & 07777;
-  return loc.inode->setattr(a);
+  return dirs_changed(loc.inode->setattr(a));
 }
 
 Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32_t uid, uint32_t gid,
@@ -48,7 +48,7 @@ Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32
     if (st.st_uid != cred_.uid || (a.uid && *a.uid != st.st_uid) || (a.gid && *a.gid != cred_.gid))
       return err(EPERM);
   }
-  return loc.inode->setattr(a);
+  return dirs_changed(loc.inode->setattr(a));
 }
 
 Result<void> Vfs::utimens(const std::string& base, const std::string& path, const abi::Timespec times[2],
@@ -101,7 +101,24 @@ Result<abi::StatFs> Vfs::statfs(const std::string& base, const std::string& path
 
 Result<uint64_t> Vfs::getxattr(const std::string& base, const std::string& path, const std::string& name,
                                std::span<uint8_t> value, bool follow) {
-  PathLoc loc = TRY(lookup(base, path, follow));
+  if (path.empty()) return err(ENOENT);
+  PathWalker w = TRY(walker(base, path));
+  TRY(w.walk_parent());
+  if (final_is_plain_entry(w)) {
+    Inode& dir = *w.dir().inode;
+    bool direct = true;
+    if (follow) {
+      // Only a non-symlink may be asked directly (the host must not follow links).
+      Result<abi::Stat> st = dir.stat_child(w.last());
+      if (!st.ok() && st.error() != ENOSYS) return err(st.error());
+      direct = st.ok() && (st.value().st_mode & abi::kSIfmt) != abi::kSIflnk;
+    }
+    if (direct) {
+      Result<uint64_t> n = dir.getxattr_child(w.last(), name, value);
+      if (n.ok() || n.error() != ENOSYS) return n;
+    }
+  }
+  PathLoc loc = TRY(w.resolve(follow));
   return loc.inode->getxattr(name, value);
 }
 

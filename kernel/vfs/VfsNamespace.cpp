@@ -120,7 +120,7 @@ Result<void> Vfs::rmdir(const std::string& base, const std::string& path) {
   PathLoc victim = TRY(w.lookup_last());
   if (!victim.inode->is_dir()) return err(ENOTDIR);
   if (ns_->has_mount_at_or_below(victim_path)) return err(EBUSY);
-  return dir.inode->rmdir(name);
+  return dirs_changed(dir.inode->rmdir(name));
 }
 
 Result<void> Vfs::rename(const std::string& old_base, const std::string& old_path, const std::string& new_base,
@@ -152,7 +152,7 @@ Result<void> Vfs::rename(const std::string& old_base, const std::string& old_pat
   // Mounts are keyed by path: what holds one cannot move (see Mount.h).
   if (ns_->has_mount_at_or_below(old_full) || (dst.ok() && ns_->has_mount_at_or_below(new_full)))
     return err(EBUSY);
-  return old_dir.inode->rename(old_name, *new_dir.inode, new_name, flags);
+  return dirs_changed(old_dir.inode->rename(old_name, *new_dir.inode, new_name, flags));
 }
 
 }  // namespace lx

@@ -1,0 +1,110 @@
+// The directory cache (kernel/vfs/DirCache.h) and the final-name shortcuts
+// (stat_child / getxattr_child) on a real host tree: what the cache holds
+// must follow host-side renames and replacements, and symlinks keep their
+// meaning whichever way a call goes.
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "kernel/vfs/Vfs.h"
+
+namespace {
+
+using namespace lx;
+namespace fs = std::filesystem;
+
+class DirCacheTest : public ::testing::Test {
+ protected:
+  DirCacheTest() {
+    char tmpl[] = "/var/tmp/lx_dircache_test.XXXXXX";
+    root_ = mkdtemp(tmpl);
+    fs::create_directories(root_ / "a" / "b" / "c");
+    fs::create_directories(root_ / "etc");
+    std::ofstream(root_ / "a" / "b" / "c" / "f") << "f";
+    std::ofstream(root_ / "etc" / "passwd") << "p";
+    vfs_ = Vfs::create(root_.string(), /*read_only=*/true).release_value();
+  }
+  ~DirCacheTest() override {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  int stat_err(const std::string& path, bool follow = true) {
+    Result<lx::abi::Stat> r = vfs_->stat("/", path, follow);
+    return r.ok() ? 0 : r.error();
+  }
+  // Host events reach the cache through the watch thread: wait for them.
+  bool eventually(const std::function<bool()>& cond) {
+    for (int i = 0; i < 400; ++i) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+  fs::path root_;
+  std::unique_ptr<Vfs> vfs_;
+};
+
+TEST_F(DirCacheTest, HostRenameOfACachedDirectoryIsSeen) {
+  ASSERT_EQ(stat_err("/a/b/c/f"), 0);
+  ASSERT_EQ(stat_err("/a/b/c/f"), 0);  // now through the cache
+  fs::rename(root_ / "a" / "b", root_ / "a" / "b2");
+  EXPECT_TRUE(eventually([&] { return stat_err("/a/b/c/f") == ENOENT; }));
+  EXPECT_EQ(stat_err("/a/b2/c/f"), 0);
+}
+
+TEST_F(DirCacheTest, HostReplacingADirectoryWithASymlinkIsFollowedInsideTheRoot) {
+  ASSERT_EQ(stat_err("/a/b/c/f"), 0);
+  fs::remove_all(root_ / "a" / "b");
+  fs::create_symlink("/etc", root_ / "a" / "b");
+  // The absolute target restarts at the guest root, never the host's /etc.
+  EXPECT_TRUE(eventually([&] { return stat_err("/a/b/passwd") == 0; }));
+  EXPECT_EQ(stat_err("/a/b/c/f"), ENOENT);
+}
+
+TEST_F(DirCacheTest, DotDotAndMissingNamesThroughCachedDirectories) {
+  ASSERT_EQ(stat_err("/a/b/c/f"), 0);
+  EXPECT_EQ(stat_err("/a/b/c/../c/f"), 0);
+  EXPECT_EQ(stat_err("/a/b/c/../../../../etc/passwd"), 0);
+  EXPECT_EQ(stat_err("/a/b/c/missing"), ENOENT);
+  EXPECT_EQ(stat_err("/a/b/c/f/"), ENOTDIR);
+  EXPECT_EQ(stat_err("/a/b/c/f/x"), ENOTDIR);
+}
+
+TEST_F(DirCacheTest, StatOfACachedDirectoryIsFresh) {
+  ASSERT_EQ(stat_err("/a/b/c/f"), 0);
+  const auto before = vfs_->stat("/", "/a/b/c", true).value().st_nlink;
+  fs::create_directory(root_ / "a" / "b" / "c" / "d");  // no watched event, but nlink changes
+  EXPECT_EQ(vfs_->stat("/", "/a/b/c", true).value().st_nlink, before + 1);
+  EXPECT_EQ(vfs_->stat("/", "/a/b/c/.", true).value().st_nlink, before + 1);
+}
+
+TEST_F(DirCacheTest, SymlinkFinalNamesFollowOnlyWhenAsked) {
+  fs::create_symlink("c/f", root_ / "a" / "b" / "lnk");
+  const std::string lnk = "/a/b/lnk";
+  lx::abi::Stat followed = vfs_->stat("/", lnk, true).value();
+  lx::abi::Stat link = vfs_->stat("/", lnk, false).value();
+  EXPECT_EQ(followed.st_mode & S_IFMT, static_cast<unsigned>(S_IFREG));
+  EXPECT_EQ(link.st_mode & S_IFMT, static_cast<unsigned>(S_IFLNK));
+  if (::setxattr((root_ / "a" / "b" / "c" / "f").c_str(), "user.lx", "v", 1, 0) != 0)
+    GTEST_SKIP() << "no user xattrs on this host filesystem";
+  uint8_t buf[8];
+  EXPECT_EQ(vfs_->getxattr("/", lnk, "user.lx", buf, true).value(), 1u);
+  Result<uint64_t> own = vfs_->getxattr("/", lnk, "user.lx", buf, false);
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error(), ENODATA);  // a symlink has no user.* xattrs
+  EXPECT_EQ(vfs_->getxattr("/", "/a/b/c/f", "user.lx", buf, false).value(), 1u);
+}
+
+}  // namespace
