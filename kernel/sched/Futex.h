@@ -7,10 +7,10 @@
 // either runs before the read or finds the waiter queued.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <list>
 #include <map>
+#include <tuple>
 
 #include "kernel/base/Result.h"
 #include "kernel/sched/WaitQueue.h"
@@ -35,7 +35,14 @@ struct FutexKey {
   uint64_t space = 0;   // Mm*, dev or OpenFile*
   uint64_t object = 0;  // inode (kFile), else 0
   uint64_t offset = 0;  // guest address or file offset
-  auto operator<=>(const FutexKey&) const = default;
+  // (Spelled out: clang-tidy's modernize-use-nullptr misfires on a
+  // defaulted operator<=>.)
+  bool operator==(const FutexKey& o) const {
+    return kind == o.kind && space == o.space && object == o.object && offset == o.offset;
+  }
+  bool operator<(const FutexKey& o) const {
+    return std::tie(kind, space, object, offset) < std::tie(o.kind, o.space, o.object, o.offset);
+  }
 };
 
 // The key of the futex word at uaddr for task t: EINVAL if misaligned,

@@ -68,8 +68,9 @@ constexpr unsigned kSelectIn = abi::kPollRdnorm | abi::kPollRdband | abi::kPollI
 constexpr unsigned kSelectOut = abi::kPollWrband | abi::kPollWrnorm | abi::kPollOut | abi::kPollErr;
 constexpr unsigned kSelectEx = abi::kPollPri;
 
-// select.cpp's entries (select, pselect6); register_poll calls it.
+// select.cpp's and epoll.cpp's entries; register_poll calls them.
 class SyscallTable;
 void register_select(SyscallTable& t);
+void register_epoll(SyscallTable& t);
 
 }  // namespace lx

@@ -4,6 +4,7 @@
 #include "kernel/Task.h"
 #include "kernel/exec/Exec.h"
 #include "kernel/proc/Lifecycle.h"
+#include "kernel/sched/ProcessTimers.h"
 #include "kernel/signal/Frame.h"
 #include "kernel/syscalls/Table.h"
 
@@ -58,6 +59,10 @@ bool end_other_threads(Task& t) {
 Result<void> replace_address_space(Task& t) {
   if (!end_other_threads(t)) return err(EINTR);
   ThreadGroup& tg = t.tg();
+  // exec_mm_release(): the old image's robust futexes die with it, and a
+  // vfork parent sharing the memory is woken through clear_child_tid.
+  futex_exit_robust_list(t);
+  if (tg.mm_ref().use_count() > 1) futex_exit_clear_child_tid(t);
   auto proc = TRY(t.kernel().host().create_process());
   auto mm = std::make_shared<Mm>(std::move(proc));
   if (tg.mm_ref().use_count() > 1) (void)t.thread().exit_thread();  // the other user keeps the process
@@ -80,6 +85,7 @@ void finish_exec(Task& t, const std::vector<std::string>& argv) {
   t.sas_ss_flags = abi::kSsDisable;
   t.clear_child_tid = 0;
   t.robust_list = 0;
+  timers_exec(tg);
   tg.cmdline = argv;
   t.comm = tg.exe_path.substr(tg.exe_path.rfind('/') + 1).substr(0, 15);
   tg.release_vfork_parent();

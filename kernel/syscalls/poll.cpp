@@ -88,6 +88,7 @@ void register_poll(SyscallTable& t) {
         "a restart after a signal without handler starts the full timeout again (no restart block)");
   t.add(271, "ppoll", Support::Full, sys_ppoll, {A::Ptr, A::UInt, A::Ptr, A::Ptr, A::Size});
   register_select(t);
+  register_epoll(t);
 }
 
 }  // namespace lx

@@ -239,10 +239,9 @@ void register_process(SyscallTable& t) {
   t.add(115, "getgroups", Support::Full, sys_getgroups, {A::Int, A::Ptr});
   t.add(158, "arch_prctl", Support::Partial, sys_arch_prctl, {A::ArchPrctlCode, A::Hex},
         "FS/GS base and GET_CPUID; SET_CPUID is ENODEV, CET/XCOMP/MAP_VDSO codes EINVAL");
-  t.add(218, "set_tid_address", Support::Partial, sys_set_tid_address, {A::Ptr},
-        "stored; the clear-and-wake at thread exit comes with threads and futexes");
+  t.add(218, "set_tid_address", Support::Full, sys_set_tid_address, {A::Ptr});
   t.add(273, "set_robust_list", Support::Partial, sys_set_robust_list, {A::Ptr, A::Size},
-        "stored; the list is not walked at thread exit yet");
+        "walked at thread exit; no PI futexes");
   t.add(274, "get_robust_list", Support::Full, sys_get_robust_list, {A::Int, A::Ptr, A::Ptr});
   t.add(334, "rseq", Support::Stub, sys_rseq, {A::Ptr, A::UInt, A::Hex, A::Hex},
         "ENOSYS on purpose: glibc falls back to not using restartable sequences");

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 
 #include <chrono>
@@ -399,6 +400,141 @@ TEST(PollThreads, CloseOfLastWriterWakesSelect) {
   FD_ZERO(&rd);
   FD_SET(p.r, &rd);
   EXPECT_EQ(1, select(p.r + 1, &rd, nullptr, nullptr, nullptr));
+  t.join();
+}
+
+// ---- epoll --------------------------------------------------------------------
+
+TEST(Epoll, CreateChecksItsArgument) {
+  EXPECT_ERRNO(EINVAL, syscall(SYS_epoll_create, 0));
+  EXPECT_ERRNO(EINVAL, epoll_create1(O_NONBLOCK));
+  ScopedFd ep(epoll_create1(EPOLL_CLOEXEC));
+  ASSERT_GE(ep.get(), 0);
+  EXPECT_EQ(FD_CLOEXEC, fcntl(ep, F_GETFD));
+}
+
+TEST(Epoll, CtlErrorsComeInLinuxOrder) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event ev = {EPOLLIN, {.u64 = 7}};
+  EXPECT_ERRNO(EFAULT, epoll_ctl(ep, EPOLL_CTL_ADD, p.r, static_cast<struct epoll_event*>(conf::kOnePtr)));
+  EXPECT_ERRNO(EBADF, epoll_ctl(ClosedFd(), EPOLL_CTL_ADD, p.r, &ev));
+  EXPECT_ERRNO(EBADF, epoll_ctl(ep, EPOLL_CTL_ADD, ClosedFd(), &ev));
+  EXPECT_ERRNO(EINVAL, epoll_ctl(p.w, EPOLL_CTL_ADD, p.r, &ev));
+  EXPECT_ERRNO(EINVAL, epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev));
+  ScopedFd f(OpenFixture("hello.txt"));
+  EXPECT_ERRNO(EPERM, epoll_ctl(ep, EPOLL_CTL_ADD, f, &ev));
+  EXPECT_ERRNO(ENOENT, epoll_ctl(ep, EPOLL_CTL_MOD, p.r, &ev));
+  EXPECT_ERRNO(ENOENT, epoll_ctl(ep, EPOLL_CTL_DEL, p.r, nullptr));
+  EXPECT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  EXPECT_ERRNO(EEXIST, epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  EXPECT_ERRNO(EINVAL, epoll_ctl(ep, 99, p.r, &ev));
+  EXPECT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_DEL, p.r, nullptr));
+}
+
+TEST(Epoll, LevelTriggeredReportsUntilDrained) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event ev = {EPOLLIN, {.u64 = 0x1122334455667788}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  struct epoll_event out[4];
+  EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
+  ASSERT_EQ(1, write(p.w, "x", 1));
+  ASSERT_EQ(1, epoll_wait(ep, out, 4, 0));
+  EXPECT_EQ(static_cast<uint32_t>(EPOLLIN), out[0].events);
+  EXPECT_EQ(0x1122334455667788u, out[0].data.u64);
+  EXPECT_EQ(1, epoll_wait(ep, out, 4, 0));
+  char c;
+  ASSERT_EQ(1, read(p.r, &c, 1));
+  EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
+}
+
+TEST(Epoll, OneshotFiresOnceUntilRearmed) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  ASSERT_EQ(1, write(p.w, "x", 1));
+  struct epoll_event ev = {EPOLLIN | EPOLLONESHOT, {.u64 = 1}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  struct epoll_event out[4];
+  EXPECT_EQ(1, epoll_wait(ep, out, 4, 0));
+  EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_MOD, p.r, &ev));
+  EXPECT_EQ(1, epoll_wait(ep, out, 4, 0));
+}
+
+TEST(Epoll, EdgeTriggeredReportsOncePerChange) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event ev = {EPOLLIN | EPOLLET, {.u64 = 1}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  ASSERT_EQ(1, write(p.w, "x", 1));
+  struct epoll_event out[4];
+  EXPECT_EQ(1, epoll_wait(ep, out, 4, 0));
+  EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
+}
+
+TEST(Epoll, HangupAndErrorAreAlwaysReported) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event ev = {0, {.u64 = 5}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  p.close_w();
+  struct epoll_event out[2];
+  ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
+  EXPECT_EQ(static_cast<uint32_t>(EPOLLHUP), out[0].events);
+}
+
+TEST(Epoll, ClosedFileLeavesTheSet) {
+  ScopedFd ep(epoll_create1(0));
+  int fds[2];
+  ASSERT_SYS_OK(pipe(fds));
+  ASSERT_EQ(1, write(fds[1], "x", 1));
+  struct epoll_event ev = {EPOLLIN, {.u64 = 1}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev));
+  close(fds[0]);
+  close(fds[1]);
+  struct epoll_event out[2];
+  EXPECT_EQ(0, epoll_wait(ep, out, 2, 0));
+}
+
+TEST(Epoll, WaitChecksItsArguments) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event out[2];
+  EXPECT_ERRNO(EINVAL, epoll_wait(ep, out, 0, 0));
+  EXPECT_ERRNO(EINVAL, epoll_wait(ep, out, conf::Opaque(-1), 0));
+  EXPECT_ERRNO(EINVAL, epoll_wait(p.r, out, 2, 0));
+  EXPECT_ERRNO(EBADF, epoll_wait(ClosedFd(), out, 2, 0));
+  EXPECT_ERRNO(EFAULT, epoll_wait(ep, static_cast<struct epoll_event*>(conf::kKernelPtr), 2, 0));
+  sigset_t set;
+  sigemptyset(&set);
+  EXPECT_ERRNO(EINVAL, syscall(SYS_epoll_pwait, ep.get(), out, 2, 0, &set, 4));
+  EXPECT_EQ(0, syscall(SYS_epoll_pwait, ep.get(), out, 2, 0, &set, 8));
+}
+
+TEST(Epoll, TimeoutExpires) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event ev = {EPOLLIN, {.u64 = 1}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  struct epoll_event out[2];
+  const auto start = Clock::now();
+  EXPECT_EQ(0, epoll_wait(ep, out, 2, 30));
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(30));
+}
+
+TEST(PollThreads, WriteWakesEpollWait) {
+  ScopedFd ep(epoll_create1(0));
+  Pipe p;
+  struct epoll_event ev = {EPOLLIN, {.u64 = 9}};
+  ASSERT_SYS_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.r, &ev));
+  std::thread t([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    (void)!write(p.w, "x", 1);
+  });
+  struct epoll_event out[2];
+  EXPECT_EQ(1, epoll_wait(ep, out, 2, 5000));
+  EXPECT_EQ(9u, out[0].data.u64);
   t.join();
 }
 
