@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/ShmDir.h"
+#include "cli/SignalForwarder.h"
 #include "kernel/Kernel.h"
 #include "kernel/vfs/HostFile.h"
 #include "pico/linux/LinuxHost.h"
@@ -162,6 +163,7 @@ int run(const RunOptions& opts) {
   for (char** e = environ; *e; ++e) envp.emplace_back(*e);
   lx::Kernel kernel(*host.value(), vfs.release_value(), config);
   std::string path = find_program(kernel.vfs(), prog, envp);
+  lx::cli::SignalForwarder forwarder(kernel);
   auto status = kernel.run_program(path, opts.command, envp, wrap_stdio());
   if (trace && trace != stderr) std::fclose(trace);
   if (!status.ok()) {
@@ -224,6 +226,7 @@ int lx_main(int argc, char** argv) {
   // A guest writing to a closed pipe must get EPIPE (and its own SIGPIPE),
   // not kill the provider.
   signal(SIGPIPE, SIG_IGN);
+  lx::cli::block_forwarded_signals();
   CLI::App app{"lx: run Linux programs on the lxcore Linux personality"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "lx 0.1.0");

@@ -40,6 +40,11 @@ class Kernel {
   Result<int> run_program(const std::string& path, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio);
 
+  // A signal that reached the provider from outside (thread-safe): SIGINT
+  // and SIGQUIT go to init's process group, as a terminal would send them;
+  // SIGTERM and SIGHUP end the whole instance.
+  void external_signal(int sig);
+
   Vfs& vfs() { return *vfs_; }
   const KernelConfig& config() const { return config_; }
   pico::Host& host() { return host_; }
@@ -100,6 +105,7 @@ class Kernel {
   int live_threads_ = 0;  // provider threads still running
   std::condition_variable threads_done_;
   std::condition_variable init_done_;
+  int external_kill_ = 0;  // SIGTERM/SIGHUP that ended the instance
   std::unique_ptr<Timers> timers_;
 };
 

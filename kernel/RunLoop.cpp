@@ -102,6 +102,19 @@ void Kernel::finish_task(Task& t) {
   tasks_.erase(t.tid());  // destroys t
 }
 
+void Kernel::external_signal(int sig) {
+  std::lock_guard lock(big_lock_);
+  if (sig == kSigInt || sig == kSigQuit) {
+    if (!init_) return;
+    const int pgid = init_->pgid;
+    for (auto& [pid, g] : groups_)
+      if (!g->zombie && g->pgid == pgid) send_signal(*g, make_siginfo(sig, kSiKernel));
+    return;
+  }
+  if (!external_kill_) external_kill_ = sig;
+  kill_all();
+}
+
 void Kernel::kill_all() {
   for (auto& [pid, tg] : groups_)
     if (!tg->zombie) do_group_exit(*tg, kSigKill);
@@ -145,6 +158,8 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
   tasks_.clear();
   groups_.clear();
   init_ = nullptr;
+  // Ended from outside: report it the way a shell reports a killed job.
+  if (external_kill_) return 128 + external_kill_;
   return shell_status(status);
 }
 

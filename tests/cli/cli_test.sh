@@ -278,6 +278,58 @@ case_trace_to_file() {
   if grep -q '^openat(' "$TMP/lx.err"; then show lx >&2; fail "trace went to stderr, not the file"; fi
 }
 
+# Host processes of an lx instance: its stubs are host children of lx.
+stub_pids() {
+  for st in /proc/[0-9]*/stat; do
+    # pid (comm) state ppid ...: stub names have no spaces.
+    { read -r pid _ _ ppid _ <"$st"; } 2>/dev/null || continue
+    [ "$ppid" = "$1" ] && printf '%s ' "$pid"
+  done
+}
+
+# Polls until lx has started at least $2 guest host processes.
+wait_for_stubs() {
+  i=0
+  while [ "$(stub_pids "$1" | "$BUSYBOX" wc -w)" -lt "$2" ] && [ $i -lt 100 ]; do
+    "$BUSYBOX" sleep 0.05
+    i=$((i + 1))
+  done
+}
+
+# SIGTERM to lx ends the instance: every guest process (a shell with a
+# background child) is gone afterwards and lx reports 128+SIGTERM.
+case_sigterm_tears_down_instance() {
+  need_busybox
+  "$LX" run -- "$BUSYBOX" sh -c "$BUSYBOX sleep 30 & $BUSYBOX sleep 30" &
+  lx_pid=$!
+  wait_for_stubs $lx_pid 2
+  stubs=$(stub_pids $lx_pid)
+  [ -n "$stubs" ] || fail "no guest host processes found under lx"
+  kill -TERM $lx_pid
+  wait $lx_pid
+  status=$?
+  [ $status -eq 143 ] || fail "lx exited $status after SIGTERM, expected 143"
+  "$BUSYBOX" sleep 0.2
+  for p in $stubs; do
+    if kill -0 "$p" 2>/dev/null && ! "$BUSYBOX" grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
+      fail "guest host process $p survived lx"
+    fi
+  done
+}
+
+# SIGINT to lx is what Ctrl-C in its terminal sends: it goes to the guest's
+# foreground process group, whose default action ends it (status 130).
+case_sigint_reaches_guest() {
+  need_busybox
+  "$LX" run -- "$BUSYBOX" sleep 30 &
+  lx_pid=$!
+  wait_for_stubs $lx_pid 1
+  kill -INT $lx_pid
+  wait $lx_pid
+  status=$?
+  [ $status -eq 130 ] || fail "lx exited $status after SIGINT, expected 130"
+}
+
 type "case_$CASE" >/dev/null 2>&1 || fail "unknown case $CASE"
 "case_$CASE"
 echo "PASS [$CASE]"
