@@ -18,12 +18,15 @@ SyscallTable::SyscallTable() {
   register_file_locks(*this);
   register_file_misc(*this);
   register_session(*this);
+  register_creds(*this);
   register_pipe(*this);
   register_poll(*this);
   register_timers(*this);
   register_clone(*this);
   register_wait(*this);
   register_execve(*this);
+  register_socket(*this);
+  register_file_advice(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

@@ -78,9 +78,12 @@ void register_file_xattr(SyscallTable&);  // {,l,f}{get,set,list,remove}xattr
 void register_file_locks(SyscallTable&);  // flock (fcntl locks are dispatched from fcntl)
 void register_file_misc(SyscallTable&);   // creat, openat2, close_range, preadv2/pwritev2, copy_file_range, splice
 void register_session(SyscallTable&);  // process groups, sessions, personality
+void register_creds(SyscallTable&);    // uid/gid families, groups, capget/capset
 void register_clone(SyscallTable&);   // clone, clone3, fork, vfork
 void register_wait(SyscallTable&);    // exit, exit_group, wait4, waitid
 void register_execve(SyscallTable&);  // execve, execveat
+void register_socket(SyscallTable&);   // getsockname/getpeername on non-sockets (sockets: later)
+void register_file_advice(SyscallTable&);  // fadvise64, readahead
 void register_pipe(SyscallTable&);    // pipe, pipe2
 void register_poll(SyscallTable&);    // poll, ppoll, select, pselect6
 void register_timers(SyscallTable&);  // alarm, setitimer, getitimer, timer_*
