@@ -86,6 +86,7 @@ class ThreadGroup {
   std::array<SigAction, 64> sigactions{};
   std::string exe_path;  // guest path of the running image
   std::vector<std::string> cmdline;  // argv of the running image
+  bool did_exec = false;  // has exec'd since fork (setpgid on it is EACCES)
 
   int pgid = 0;  // process group and session ids
   int sid = 0;
@@ -159,6 +160,10 @@ class Task {
   // ppoll/pselect's temporary masks); has_saved_sigmask says it is valid.
   uint64_t saved_sigmask = 0;
   bool has_saved_sigmask = false;
+  // The mask before rt_sigtimedwait unblocked the signals it waits for
+  // (Linux's real_blocked): those still count as blocked, so a default-
+  // ignored one (SIGCHLD) is queued for the wait instead of dropped.
+  uint64_t real_blocked = 0;
 
   uint64_t clear_child_tid = 0;
   uint64_t robust_list = 0;

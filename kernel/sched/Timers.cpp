@@ -41,10 +41,13 @@ void Timers::run() {
       for (;;) {
         if (stop_) return;
         if (!queue_.empty() && queue_.begin()->first <= SteadyClock::now()) break;
-        if (queue_.empty())
+        if (queue_.empty()) {
           cv_.wait(lock);
-        else
-          cv_.wait_until(lock, queue_.begin()->first);
+        } else {
+          // A copy: cancel() may erase the entry while we sleep.
+          const SteadyClock::time_point next = queue_.begin()->first;
+          cv_.wait_until(lock, next);
+        }
       }
     }
     // Due entries are taken with the big lock held, so cancel() (which runs

@@ -131,10 +131,9 @@ Result<void> setup_frame(Task& t, int sig, const SigInfo& info, SigAction& act) 
   uint64_t block = act.mask;
   if (!(act.flags & kSaNodefer)) block |= sigbit(sig);
   t.sigmask = (m.oldmask | block) & ~kUnblockable;
-  if (act.flags & kSaResethand) {
-    act.handler = kSigDfl;
-    act.flags &= ~kSaSiginfo;
-  }
+  // SA_RESETHAND resets only the handler; sigaction() still reports the
+  // other flags (Linux's SA_ONESHOT handling).
+  if (act.flags & kSaResethand) act.handler = kSigDfl;
   if (t.sas_ss_flags & abi::kSsAutodisarm) {
     t.sas_ss_sp = 0;
     t.sas_ss_size = 0;

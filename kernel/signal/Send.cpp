@@ -58,8 +58,9 @@ bool prepare_signal(ThreadGroup& tg, int sig) {
   return true;
 }
 
-// Whether sig would be ignored at delivery even if one thread blocks it:
-// Linux drops such signals at generation unless every thread blocks them.
+// Whether an ignored sig can be dropped at generation. A blocked signal is
+// kept (Linux's sig_ignored): the disposition may change before it is
+// unblocked, and sigtimedwait may take it.
 bool droppable(ThreadGroup& tg, int sig, bool blocked) {
   if (blocked) return false;
   return signal_ignored(tg, sig);
@@ -82,13 +83,14 @@ void send_signal(ThreadGroup& tg, const SigInfo& info) {
   }
   if (!prepare_signal(tg, sig)) return;
   Task* taker = nullptr;
+  Task* leader = nullptr;
   for (Task* t : tg.tasks) {
-    if (!(t->sigmask & sigbit(sig))) {
-      taker = t;
-      break;
-    }
+    if (t->tid() == tg.pid()) leader = t;
+    if (!taker && !(t->sigmask & sigbit(sig))) taker = t;
   }
-  if (droppable(tg, sig, taker == nullptr)) return;
+  // Linux asks the task the pid named (the leader) whether it blocks sig.
+  const bool leader_blocks = leader && ((leader->sigmask | leader->real_blocked) & sigbit(sig));
+  if (droppable(tg, sig, taker == nullptr || leader_blocks)) return;
   tg.shared_pending.add(info);
   if (taker) taker->kick();
 }
@@ -103,7 +105,7 @@ void send_signal(Task& t, const SigInfo& info) {
   }
   if (!prepare_signal(tg, sig)) return;
   const bool blocked = (t.sigmask & sigbit(sig)) != 0;
-  if (droppable(tg, sig, blocked)) return;
+  if (droppable(tg, sig, blocked || (t.real_blocked & sigbit(sig)))) return;
   t.pending.add(info);
   if (!blocked) t.kick();
 }

@@ -12,7 +12,7 @@ namespace lx {
 
 namespace {
 
-constexpr uint64_t kMaxArgStrlen = 32 * 4096;  // MAX_ARG_STRLEN
+constexpr uint64_t kMaxArgStrlen = uint64_t{32} * 4096;  // MAX_ARG_STRLEN
 constexpr uint64_t kMaxArgStrings = 0x7fffffff;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
 
@@ -86,7 +86,12 @@ void finish_exec(Task& t, const std::vector<std::string>& argv) {
   t.clear_child_tid = 0;
   t.robust_list = 0;
   timers_exec(tg);
+  // Linux re-derives the saved and filesystem ids from the effective ones
+  // at every exec (no setuid binaries yet, so nothing else changes).
+  tg.suid = tg.fsuid = tg.euid;
+  tg.sgid = tg.fsgid = tg.egid;
   tg.cmdline = argv;
+  tg.did_exec = true;
   t.comm = tg.exe_path.substr(tg.exe_path.rfind('/') + 1).substr(0, 15);
   tg.release_vfork_parent();
   if (t.tid() != tg.pid()) t.kernel().retid(t, tg.pid());  // a thread that execs takes the leader's pid

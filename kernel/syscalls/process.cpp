@@ -57,26 +57,6 @@ bool privileged(Task& t) { return t.tg().euid == 0; }
 Result<long> sys_getpid(Task& t, const SyscallArgs&) { return t.tg().pid(); }
 Result<long> sys_getppid(Task& t, const SyscallArgs&) { return t.tg().ppid(); }
 Result<long> sys_gettid(Task& t, const SyscallArgs&) { return t.tid(); }
-Result<long> sys_getuid(Task& t, const SyscallArgs&) { return t.tg().uid; }
-Result<long> sys_geteuid(Task& t, const SyscallArgs&) { return t.tg().euid; }
-Result<long> sys_getgid(Task& t, const SyscallArgs&) { return t.tg().gid; }
-Result<long> sys_getegid(Task& t, const SyscallArgs&) { return t.tg().egid; }
-
-Result<long> put_three_ids(Task& t, const SyscallArgs& a, uint32_t r, uint32_t e, uint32_t s) {
-  // Linux stores real, effective, saved in order and stops at the first fault.
-  TRY(t.mem().write(UserPtr<uint32_t>{a[0]}, r));
-  TRY(t.mem().write(UserPtr<uint32_t>{a[1]}, e));
-  TRY(t.mem().write(UserPtr<uint32_t>{a[2]}, s));
-  return 0;
-}
-Result<long> sys_getresuid(Task& t, const SyscallArgs& a) { return put_three_ids(t, a, t.tg().uid, t.tg().euid, t.tg().suid); }
-Result<long> sys_getresgid(Task& t, const SyscallArgs& a) { return put_three_ids(t, a, t.tg().gid, t.tg().egid, t.tg().sgid); }
-
-Result<long> sys_getgroups(Task&, const SyscallArgs& a) {
-  if (arg_int(a[0]) < 0) return err(EINVAL);
-  return 0;  // no supplementary groups, so nothing is ever copied
-}
-
 constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
 constexpr int kArchGetCpuid = 0x1011, kArchSetCpuid = 0x1012;
 
@@ -230,13 +210,6 @@ void register_process(SyscallTable& t) {
   t.add(39, "getpid", Support::Full, sys_getpid, {});
   t.add(110, "getppid", Support::Full, sys_getppid, {});
   t.add(186, "gettid", Support::Full, sys_gettid, {});
-  t.add(102, "getuid", Support::Full, sys_getuid, {});
-  t.add(107, "geteuid", Support::Full, sys_geteuid, {});
-  t.add(104, "getgid", Support::Full, sys_getgid, {});
-  t.add(108, "getegid", Support::Full, sys_getegid, {});
-  t.add(118, "getresuid", Support::Full, sys_getresuid, {A::Ptr, A::Ptr, A::Ptr});
-  t.add(120, "getresgid", Support::Full, sys_getresgid, {A::Ptr, A::Ptr, A::Ptr});
-  t.add(115, "getgroups", Support::Full, sys_getgroups, {A::Int, A::Ptr});
   t.add(158, "arch_prctl", Support::Partial, sys_arch_prctl, {A::ArchPrctlCode, A::Hex},
         "FS/GS base and GET_CPUID; SET_CPUID is ENODEV, CET/XCOMP/MAP_VDSO codes EINVAL");
   t.add(218, "set_tid_address", Support::Full, sys_set_tid_address, {A::Ptr});

@@ -49,7 +49,12 @@ Result<long> do_select(Task& task, const SyscallArgs& a, const std::optional<Pol
   if (n < 0) return err(EINVAL);
   n = std::min(n, linux_table_size(task.fds()));
   const size_t words = (static_cast<size_t>(n) + kWordBits - 1) / kWordBits;
-  FdSets want{TRY(read_set(task, a[1], words)), TRY(read_set(task, a[2], words)), TRY(read_set(task, a[3], words))};
+  // One TRY per statement: an early return out of a TRY inside a braced
+  // initializer skips the destructors of the members built before it.
+  FdSets want;
+  want.in = TRY(read_set(task, a[1], words));
+  want.out = TRY(read_set(task, a[2], words));
+  want.ex = TRY(read_set(task, a[3], words));
   // Every fd named in any set must be open (max_select_fd).
   std::vector<OpenFileRef> files(static_cast<size_t>(n));
   PollWaitSet waits;

@@ -227,9 +227,11 @@ Result<long> sys_rt_sigtimedwait(Task& t, const SyscallArgs& a) {
   auto pending_in_set = [&] { return ((t.pending.set | t.tg().shared_pending.set) & set) != 0; };
   // The waited-for signals are unblocked for the wait, so they wake us.
   const uint64_t saved = t.sigmask;
+  t.real_blocked = saved;
   t.sigmask &= ~set;
   Result<void> r = wait_event(t, {}, pending_in_set, deadline, EINTR);
   t.sigmask = saved;
+  t.real_blocked = 0;
   if (!r.ok()) return err(r.error() == ETIMEDOUT ? EAGAIN : r.error());
   PendingSignals& from = (t.pending.set & set) ? t.pending : t.tg().shared_pending;
   const uint64_t ready = from.set & set;
