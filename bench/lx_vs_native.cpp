@@ -1,6 +1,9 @@
 // lx_bench: runs the static guest bench/guest/syscall_loop natively, under
 // `lx run --` and under the peers (PRoot, gVisor runsc) when installed, and
-// reports the guest's own ns/op as each benchmark's manual time. A summary
+// reports the guest's own ns/op as each benchmark's manual time. Modes:
+// getppid, openreadclose, forkwait (fork + exit + wait4), forkexec (fork +
+// execve /bin/true + wait4), pipepingpong (1-byte round trip between two
+// processes), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads). A summary
 // table with per-op microseconds and the ratio to native follows, all from
 // the same run.
 //
@@ -210,8 +213,12 @@ void BM_Runner(benchmark::State& state, const Runner& r, const std::string& mode
   }
   // A short calibration run picks N so that one timed run lasts about
   // --target_ms whatever the runner's speed (0.2 us native, ~100 us ptrace).
-  constexpr uint64_t kCalibrationOps = 1000;
-  Outcome cal = run_guest(r, guest_args(r, mode, kCalibrationOps));
+  // Process creation costs 0.1-10 ms per op, so those modes calibrate with
+  // fewer ops and may run fewer (keeps the smoke test in seconds).
+  const bool heavy = mode == "forkwait" || mode == "forkexec";
+  const uint64_t calibration_ops = heavy ? 20 : 1000;
+  const double min_ops = heavy ? 10 : 50;
+  Outcome cal = run_guest(r, guest_args(r, mode, calibration_ops));
   if (!cal.ok) {
     skip(state, key, cal.error);
     for (auto _ : state) {
@@ -219,7 +226,7 @@ void BM_Runner(benchmark::State& state, const Runner& r, const std::string& mode
     return;
   }
   double want = g_opt.target_ms * 1e6 / cal.ns_per_op;
-  auto n = static_cast<uint64_t>(std::clamp(want, 50.0, 1e8));
+  auto n = static_cast<uint64_t>(std::clamp(want, min_ops, 1e8));
 
   std::vector<double> samples;
   for (auto _ : state) {
@@ -288,9 +295,14 @@ bool take_flag(std::string_view arg, std::string_view name, std::string& value) 
 void print_summary(const std::vector<Runner>& runners, const std::vector<std::string>& modes) {
   if (g_results.empty()) return;
   fmt::print("\nlx_bench summary (guest-reported time per op, median of {} run(s))\n", g_opt.runs);
-  fmt::print("{:<15} {:<8} {:>12} {:>12}\n", "mode", "runner", "us/op", "vs native");
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) == 3)
+    fmt::print("load average at the end of the run: {:.2f} {:.2f} {:.2f} ({} CPUs)\n", load[0], load[1], load[2],
+               sysconf(_SC_NPROCESSORS_ONLN));
+  fmt::print("{:<15} {:<8} {:>12} {:>12} {:>12}\n", "mode", "runner", "us/op", "vs native", "vs lx");
   for (const auto& mode : modes) {
     auto native = g_results.find("Native/" + mode);
+    auto lx = g_results.find("Lx/" + mode);
     for (const auto& r : runners) {
       auto it = g_results.find(r.name + "/" + mode);
       if (it == g_results.end()) continue;  // filtered out
@@ -302,7 +314,10 @@ void print_summary(const std::vector<Runner>& runners, const std::vector<std::st
       std::string ratio = "n/a";
       if (native != g_results.end() && native->second.ok)
         ratio = fmt::format("{:.1f}x", o.ns_per_op / native->second.ns_per_op);
-      fmt::print("{:<15} {:<8} {:>12.3f} {:>12}\n", mode, r.name, o.ns_per_op / 1000, ratio);
+      std::string vs_lx = "n/a";
+      if (lx != g_results.end() && lx->second.ok)
+        vs_lx = fmt::format("{:.2f}x", o.ns_per_op / lx->second.ns_per_op);
+      fmt::print("{:<15} {:<8} {:>12.3f} {:>12} {:>12}\n", mode, r.name, o.ns_per_op / 1000, ratio, vs_lx);
     }
   }
   std::fflush(stdout);
@@ -327,7 +342,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const std::vector<std::string> modes = {"getppid", "openreadclose"};
+  const std::vector<std::string> modes = {"getppid",  "openreadclose", "forkwait",
+                                          "forkexec", "pipepingpong",  "futexpingpong"};
   const std::vector<Runner> runners = make_runners();
   for (const auto& mode : modes)
     for (const auto& r : runners)

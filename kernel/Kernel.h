@@ -90,6 +90,8 @@ class Kernel {
   void finish_task(Task& t);
   // Kills every process of the instance (init died or the run ends).
   void kill_all();
+  // Whether a live guest process still has one of `files` open.
+  bool holds_any(const std::vector<OpenFileRef>& files);
 
   pico::Host& host_;
   std::unique_ptr<Vfs> vfs_;

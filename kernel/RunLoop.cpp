@@ -102,6 +102,20 @@ void Kernel::finish_task(Task& t) {
   tasks_.erase(t.tid());  // destroys t
 }
 
+bool Kernel::holds_any(const std::vector<OpenFileRef>& files) {
+  for (auto& [pid, g] : groups_) {
+    if (g->zombie) continue;
+    FdTable& fds = g->fds();
+    for (int fd = 0; fd < fds.extent(); ++fd) {
+      Result<OpenFileRef> f = fds.get(fd);
+      if (!f.ok()) continue;
+      for (const OpenFileRef& s : files)
+        if (s && f.value() == s) return true;
+    }
+  }
+  return false;
+}
+
 void Kernel::external_signal(int sig) {
   std::lock_guard lock(big_lock_);
   if (sig == kSigInt || sig == kSigQuit) {
@@ -153,6 +167,19 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
   // every other process of the pid namespace.
   init_done_.wait(lock, [&] { return tg.zombie; });
   const int status = tg.exit_status;
+  // Like the end of a native command: processes it left behind that still
+  // hold its stdout/stderr pipe keep the reader waiting (`(cmd &)` in a pipeline
+  // still gets its output through); everything else ends with the instance.
+  // Only pipes and sockets: a terminal or a file has no reader waiting for EOF.
+  std::vector<OpenFileRef> pipes;
+  for (const OpenFileRef& f : stdio) {
+    if (!f) continue;
+    Result<abi::Stat> st = f->stat();
+    const uint32_t type = st.ok() ? st.value().st_mode & 0170000 : 0;
+    if (type == 0010000 /*S_IFIFO*/ || type == 0140000 /*S_IFSOCK*/) pipes.push_back(f);
+  }
+  while (!external_kill_ && !pipes.empty() && holds_any(pipes))
+    init_done_.wait_for(lock, std::chrono::milliseconds(20));
   kill_all();
   threads_done_.wait(lock, [&] { return live_threads_ == 0; });
   tasks_.clear();

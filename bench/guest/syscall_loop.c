@@ -3,6 +3,14 @@
  *   MODE getppid        N getppid calls
  *   MODE openreadclose  N times open(PATH) + read 64 bytes + close
  *                       (PATH defaults to /etc/hostname, else /etc/passwd)
+ *   MODE forkwait       N times fork; the child exit_group(0)s; wait4 for it
+ *   MODE forkexec       N times fork; the child execve(PATH) (default
+ *                       /bin/true) with no arguments; wait4 for it (status 0)
+ *   MODE pipepingpong   a forked child echoes 1 byte between two pipes; one
+ *                       op = write 1 byte + read it back (a round trip)
+ *   MODE futexpingpong  a second thread (raw clone, CLONE_THREAD) and the
+ *                       main thread hand a turn word back and forth with
+ *                       FUTEX_WAIT/FUTEX_WAKE (private); one op = a round trip
  *
  * Runs N/10 untimed warm-up operations, then times N with
  * clock_gettime(CLOCK_MONOTONIC) and prints "ns_per_op=<float>" on stdout.
@@ -11,7 +19,9 @@
  * binary runs natively, under lx and under the peers, and a runtime still
  * being written should need to implement nothing but the syscalls measured
  * plus clock_gettime, write and exit_group. clock_gettime is a plain
- * syscall here (no vDSO), made twice per run, outside the timed loop. */
+ * syscall here (no vDSO), made twice per run, outside the timed loop.
+ * The process modes set up (fork the echo child, clone the thread) before
+ * the warm-up and tear down (EOF + wait4, thread exit) after the timed loop. */
 
 typedef unsigned long ulong;
 
@@ -19,14 +29,33 @@ typedef unsigned long ulong;
 #define NR_write 1
 #define NR_open 2
 #define NR_close 3
+#define NR_pipe 22
+#define NR_clone 56
+#define NR_fork 57
+#define NR_execve 59
+#define NR_exit 60
+#define NR_wait4 61
 #define NR_getppid 110
+#define NR_futex 202
 #define NR_clock_gettime 228
 #define NR_exit_group 231
 #define CLOCK_MONOTONIC 1
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
 
 static inline long sys3(long n, long a, long b, long c) {
   long ret;
   __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return ret;
+}
+
+static inline long sys4(long n, long a, long b, long c, long d) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+                   : "rcx", "r11", "memory");
   return ret;
 }
 
@@ -83,6 +112,134 @@ static int op_openreadclose(const char* path) {
   return got <= 0;
 }
 
+static char** g_envp;
+
+/* Reaps `pid`; returns 0 if it exited with status 0. */
+static int reap(long pid) {
+  int status = 0;
+  if (sys4(NR_wait4, pid, (long)&status, 0, 0) != pid) return 1;
+  return status != 0; /* exited(0) is the all-zero wait status */
+}
+
+static int op_forkwait(const char* path) {
+  (void)path;
+  long pid = sys3(NR_fork, 0, 0, 0);
+  if (pid == 0) quit(0);
+  if (pid < 0) return 1;
+  return reap(pid);
+}
+
+static int op_forkexec(const char* path) {
+  long pid = sys3(NR_fork, 0, 0, 0);
+  if (pid == 0) {
+    char* argv[2] = {(char*)path, 0};
+    sys3(NR_execve, (long)path, (long)argv, (long)g_envp);
+    quit(127);
+  }
+  if (pid < 0) return 1;
+  return reap(pid);
+}
+
+/* ---- pipepingpong: to_child / from_child pipes and an echoing child ---- */
+static int g_to_child[2], g_from_child[2];
+static long g_echo_pid;
+
+static int setup_pipepingpong(void) {
+  if (sys3(NR_pipe, (long)g_to_child, 0, 0) != 0 || sys3(NR_pipe, (long)g_from_child, 0, 0) != 0)
+    return 1;
+  g_echo_pid = sys3(NR_fork, 0, 0, 0);
+  if (g_echo_pid < 0) return 1;
+  if (g_echo_pid == 0) {
+    char c;
+    sys3(NR_close, g_to_child[1], 0, 0);
+    sys3(NR_close, g_from_child[0], 0, 0);
+    while (sys3(NR_read, g_to_child[0], (long)&c, 1) == 1)
+      if (sys3(NR_write, g_from_child[1], (long)&c, 1) != 1) quit(3);
+    quit(0);
+  }
+  sys3(NR_close, g_to_child[0], 0, 0);
+  sys3(NR_close, g_from_child[1], 0, 0);
+  return 0;
+}
+
+static int op_pipepingpong(const char* path) {
+  (void)path;
+  char c = 'x';
+  if (sys3(NR_write, g_to_child[1], (long)&c, 1) != 1) return 1;
+  return sys3(NR_read, g_from_child[0], (long)&c, 1) != 1 || c != 'x';
+}
+
+static int teardown_pipepingpong(void) {
+  sys3(NR_close, g_to_child[1], 0, 0); /* EOF ends the echo loop */
+  int bad = reap(g_echo_pid);
+  sys3(NR_close, g_from_child[0], 0, 0);
+  return bad;
+}
+
+/* ---- futexpingpong: main thread and a raw CLONE_THREAD partner ---------- */
+/* g_turn: 0 = main's turn, 1 = partner's. g_partner_ops: partner's op count,
+ * set before it starts; g_partner_done: set by the partner before SYS_exit. */
+static volatile int g_turn;
+static volatile long g_partner_ops;
+static volatile int g_partner_done;
+static char g_partner_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* Waits until *word == want, sleeping in FUTEX_WAIT while it is not. */
+static void await_turn(volatile int* word, int want) {
+  for (;;) {
+    int v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    if (v == want) return;
+    sys4(NR_futex, (long)word, FUTEX_WAIT_PRIVATE, v, 0);
+  }
+}
+
+static void give_turn(volatile int* word, int to) {
+  __atomic_store_n(word, to, __ATOMIC_RELEASE);
+  sys4(NR_futex, (long)word, FUTEX_WAKE_PRIVATE, 1, 0);
+}
+
+static void partner_main(void) {
+  for (long i = 0; i < g_partner_ops; ++i) {
+    await_turn(&g_turn, 1);
+    give_turn(&g_turn, 0);
+  }
+  __atomic_store_n(&g_partner_done, 1, __ATOMIC_RELEASE);
+  sys4(NR_futex, (long)&g_partner_done, FUTEX_WAKE_PRIVATE, 1, 0);
+}
+
+/* raw_clone_thread(flags, stack_top, fn): the child runs fn() on stack_top,
+ * then SYS_exit(0). Returns the child's tid (or -errno) in the parent. */
+long raw_clone_thread(long flags, void* stack_top, void (*fn)(void));
+__asm__(".text\n.globl raw_clone_thread\nraw_clone_thread:\n"
+        " sub $16, %rsi\n mov %rdx, (%rsi)\n"
+        " mov $56, %eax\n xor %edx, %edx\n xor %r10d, %r10d\n xor %r8d, %r8d\n syscall\n"
+        " test %rax, %rax\n jnz 1f\n"
+        " xor %ebp, %ebp\n pop %rax\n and $-16, %rsp\n call *%rax\n"
+        " xor %edi, %edi\n mov $60, %eax\n syscall\n hlt\n"
+        "1: ret\n");
+
+#define CLONE_THREAD_FLAGS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000) /* VM FS FILES SIGHAND THREAD SYSVSEM */
+
+static int setup_futexpingpong(long ops) {
+  g_turn = 0;
+  g_partner_ops = ops;
+  long tid = raw_clone_thread(CLONE_THREAD_FLAGS, g_partner_stack + sizeof g_partner_stack, partner_main);
+  return tid <= 0;
+}
+
+static int op_futexpingpong(const char* path) {
+  (void)path;
+  give_turn(&g_turn, 1);
+  await_turn(&g_turn, 0);
+  return 0;
+}
+
+static int teardown_futexpingpong(void) {
+  while (!__atomic_load_n(&g_partner_done, __ATOMIC_ACQUIRE))
+    sys4(NR_futex, (long)&g_partner_done, FUTEX_WAIT_PRIVATE, 0, 0);
+  return 0;
+}
+
 /* "ns_per_op=" + total_ns / n with three decimals, in integer arithmetic. */
 static void report(ulong total_ns, ulong n) {
   char out[64];
@@ -105,27 +262,43 @@ static void report(ulong total_ns, ulong n) {
 static int run(int argc, char** argv) {
   ulong n;
   if (argc < 3 || !parse_count(argv[2], &n) || n > 1000000000000UL) {
-    put(2, "usage: syscall_loop getppid|openreadclose N [PATH]\n");
+    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|futexpingpong N [PATH]\n");
     return 2;
   }
   int (*op)(const char*);
+  int (*teardown)(void) = 0;
+  const char* path = argc > 3 ? argv[3] : 0;
+  ulong warmup = n / 10 + 1;
   if (equal(argv[1], "getppid")) {
     op = op_getppid;
   } else if (equal(argv[1], "openreadclose")) {
     op = op_openreadclose;
+    if (!path) path = op_openreadclose("/etc/hostname") ? "/etc/passwd" : "/etc/hostname";
+  } else if (equal(argv[1], "forkwait")) {
+    op = op_forkwait;
+  } else if (equal(argv[1], "forkexec")) {
+    op = op_forkexec;
+    if (!path) path = "/bin/true";
+  } else if (equal(argv[1], "pipepingpong")) {
+    op = op_pipepingpong;
+    teardown = teardown_pipepingpong;
+    if (setup_pipepingpong()) goto failed;
+  } else if (equal(argv[1], "futexpingpong")) {
+    op = op_futexpingpong;
+    teardown = teardown_futexpingpong;
+    if (setup_futexpingpong((long)(warmup + n))) goto failed;
   } else {
     put(2, "syscall_loop: unknown mode\n");
     return 2;
   }
-  const char* path = argc > 3 ? argv[3] : "/etc/hostname";
-  if (argc <= 3 && op_openreadclose(path)) path = "/etc/passwd";
 
-  for (ulong i = 0; i < n / 10 + 1; ++i)
+  for (ulong i = 0; i < warmup; ++i)
     if (op(path)) goto failed;
   ulong t0 = now_ns();
   for (ulong i = 0; i < n; ++i)
     if (op(path)) goto failed;
   ulong t1 = now_ns();
+  if (teardown && teardown()) goto failed;
   report(t1 - t0, n);
   return 0;
 failed:
@@ -136,7 +309,10 @@ failed:
 /* The kernel leaves argc at (%rsp) and argv right above it. */
 void start_c(long* sp);
 __attribute__((used, noinline, noreturn)) void start_c(long* sp) {
-  quit(run((int)sp[0], (char**)(sp + 1)));
+  int argc = (int)sp[0];
+  char** argv = (char**)(sp + 1);
+  g_envp = argv + argc + 1;
+  quit(run(argc, argv));
 }
 __asm__(".text\n.globl _start\n_start:\n xor %ebp, %ebp\n mov %rsp, %rdi\n and $-16, %rsp\n"
         " call start_c\n hlt\n");

@@ -106,12 +106,9 @@ void group_became_zombie(ThreadGroup& tg) {
   const bool autoreap = parent && parent_ignores_sigchld(*parent) && tg.exit_signal == kSigChld;
   notify_parent(tg, code, info_status);
   k.group_exited().notify_all();
-  if (&tg == k.init()) {
-    // pid 1 is gone: Linux kills the whole pid namespace.
-    for (auto& [pid, g] : k.groups())
-      if (!g->zombie) do_group_exit(*g, kSigKill);
-    return;
-  }
+  // When init is gone, run_program decides when the rest of the instance
+  // ends (see Kernel::run_program).
+  if (&tg == k.init()) return;
   if (autoreap || !parent) k.release_group(tg);
 }
 
