@@ -1,6 +1,5 @@
 #include "kernel/Task.h"
 
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -89,29 +88,5 @@ void WaitQueue::wake_all() {
   for (Task* t : waiters_) t->wake();
 }
 
-Result<void> wait_host_fd(Task& t, int host_fd, short events, const Deadline& deadline, int interrupted_error) {
-  const int wfd = t.wake_fd();
-  if (wfd < 0) return err(ENOMEM);
-  for (;;) {
-    pollfd p[2] = {{host_fd, events, 0}, {wfd, POLLIN, 0}};
-    if (::poll(p, 1, 0) > 0) return {};
-    if (t.interrupted()) return err(interrupted_error);
-    if (deadline.expired()) return err(ETIMEDOUT);
-    int timeout_ms = -1;
-    if (deadline.at) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline.at - SteadyClock::now());
-      timeout_ms = static_cast<int>(std::max<int64_t>(1, left.count() + 1));
-    }
-    t.in_host_wait = true;
-    if (t.lock) t.lock->unlock();
-    int n = ::poll(p, 2, timeout_ms);
-    if (t.lock) t.lock->lock();
-    t.in_host_wait = false;
-    if (n > 0 && (p[1].revents & POLLIN)) {
-      uint64_t v;
-      [[maybe_unused]] ssize_t r = ::read(wfd, &v, sizeof v);
-    }
-  }
-}
 
 }  // namespace lx

@@ -169,6 +169,12 @@ class Task {
   uint64_t robust_list = 0;
   uint64_t sas_ss_sp = 0, sas_ss_size = 0;  // sigaltstack
   uint32_t sas_ss_flags = 2;                // SS_DISABLE
+  // sp lies on the alternate stack (never with SS_AUTODISARM: it is
+  // disarmed while in use).
+  bool on_altstack(uint64_t sp) const {
+    if (sas_ss_flags & (1u << 31)) return false;
+    return sp > sas_ss_sp && sp - sas_ss_sp <= sas_ss_size;
+  }
   std::string comm;                         // PR_SET_NAME / /proc/<pid>/comm
   int pdeath_signal = 0;
   bool no_new_privs = false;

@@ -30,10 +30,4 @@ Result<void> wait_event(Task& t, std::initializer_list<WaitQueue*> queues, Ready
   }
 }
 
-// Blocks until host_fd (a provider-side descriptor of a host pipe, tty or
-// socket) polls ready for `events`, with the big lock released. Same errors
-// as wait_event.
-Result<void> wait_host_fd(Task& t, int host_fd, short events, const Deadline& deadline = {},
-                          int interrupted_error = kErestartsys);
-
 }  // namespace lx

@@ -43,14 +43,9 @@ int dequeue_signal(Task& t, SigInfo& info) {
   return 0;
 }
 
-bool on_altstack(const Task& t, uint64_t sp) {
-  if (t.sas_ss_flags & abi::kSsAutodisarm) return false;
-  return sp > t.sas_ss_sp && sp - t.sas_ss_sp <= t.sas_ss_size;
-}
-
 int altstack_flags(const Task& t, uint64_t sp) {
   if (t.sas_ss_size == 0) return abi::kSsDisable;
-  return on_altstack(t, sp) ? abi::kSsOnstack : 0;
+  return t.on_altstack(sp) ? abi::kSsOnstack : 0;
 }
 
 // The syscall that signal delivery interrupted: EINTR or re-execute it.
@@ -86,7 +81,7 @@ Result<void> setup_frame(Task& t, int sig, const SigInfo& info, SigAction& act) 
   pico::Registers& r = t.regs();
   if (!(act.flags & kSaRestorer)) return err(EFAULT);  // x86-64 has no kernel-provided trampoline
   uint64_t sp = r.rsp - 128;  // the red zone below rsp belongs to the interrupted code
-  if ((act.flags & kSaOnstack) && t.sas_ss_size && !on_altstack(t, r.rsp)) sp = t.sas_ss_sp + t.sas_ss_size;
+  if ((act.flags & kSaOnstack) && t.sas_ss_size && !t.on_altstack(r.rsp)) sp = t.sas_ss_sp + t.sas_ss_size;
   const uint64_t fpsize = t.tg().pico().fpstate_size();
   uint64_t fpaddr = 0;
   if (fpsize) {
@@ -215,7 +210,7 @@ Result<void> sigreturn(Task& t) {
   r.rflags = (r.rflags & ~kFixEflags) | (m.eflags & kFixEflags);
   // The alternate stack as the frame recorded it (restore_altstack); a
   // bad value is ignored as Linux does.
-  if (!on_altstack(t, r.rsp)) {
+  if (!t.on_altstack(r.rsp)) {
     const int mode = uc.stack.flags & ~static_cast<int32_t>(abi::kSsAutodisarm);
     if (mode == abi::kSsDisable) {
       t.sas_ss_sp = 0;

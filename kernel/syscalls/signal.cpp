@@ -66,12 +66,6 @@ Result<long> sys_rt_sigprocmask(Task& t, const SyscallArgs& a) {
 
 constexpr uint64_t kMinSigstksz = 2048;
 
-bool on_altstack(const Task& t, uint64_t sp) {
-  // With SS_AUTODISARM the stack is disarmed while in use, so never "on" it.
-  if (t.sas_ss_flags & abi::kSsAutodisarm) return false;
-  return sp > t.sas_ss_sp && sp - t.sas_ss_sp <= t.sas_ss_size;
-}
-
 Result<long> sys_sigaltstack(Task& t, const SyscallArgs& a) {
   abi::SigStack next{};
   if (a[0]) next = TRY(t.mem().read(UserPtr<abi::SigStack>{a[0]}));
@@ -79,10 +73,10 @@ Result<long> sys_sigaltstack(Task& t, const SyscallArgs& a) {
   abi::SigStack old{};
   old.sp = t.sas_ss_sp;
   old.size = t.sas_ss_size;
-  old.flags = static_cast<int32_t>((t.sas_ss_size == 0 ? abi::kSsDisable : on_altstack(t, sp) ? abi::kSsOnstack : 0) |
+  old.flags = static_cast<int32_t>((t.sas_ss_size == 0 ? abi::kSsDisable : t.on_altstack(sp) ? abi::kSsOnstack : 0) |
                                    (t.sas_ss_flags & abi::kSsAutodisarm));
   if (a[0]) {
-    if (on_altstack(t, sp)) return err(EPERM);
+    if (t.on_altstack(sp)) return err(EPERM);
     const uint32_t flags = static_cast<uint32_t>(next.flags);
     const uint32_t mode = flags & ~abi::kSsAutodisarm;
     if (mode != abi::kSsDisable && mode != abi::kSsOnstack && mode != 0) return err(EINVAL);

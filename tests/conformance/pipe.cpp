@@ -12,27 +12,12 @@
 #include <vector>
 
 #include "common.h"
+#include "pipe_util.h"
 #include "tmpdir.h"
 
 namespace {
 
 constexpr size_t kPage = 4096;
-
-struct Pipe {
-  int r = -1, w = -1;
-  explicit Pipe(int flags = 0) {
-    int fds[2];
-    if (pipe2(fds, flags) != 0) abort();
-    r = fds[0];
-    w = fds[1];
-  }
-  ~Pipe() {
-    if (r >= 0) close(r);
-    if (w >= 0) close(w);
-  }
-  void close_r() { close(r); r = -1; }
-  void close_w() { close(w); w = -1; }
-};
 
 // The lowest fd that open() would return now.
 int LowestFreeFd() {

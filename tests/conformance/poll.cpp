@@ -12,26 +12,11 @@
 #include <vector>
 
 #include "common.h"
+#include "pipe_util.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Pipe {
-  int r = -1, w = -1;
-  explicit Pipe(int flags = 0) {
-    int fds[2];
-    if (pipe2(fds, flags) != 0) abort();
-    r = fds[0];
-    w = fds[1];
-  }
-  ~Pipe() {
-    if (r >= 0) close(r);
-    if (w >= 0) close(w);
-  }
-  void close_r() { close(r); r = -1; }
-  void close_w() { close(w); w = -1; }
-};
 
 // An fd number that is certainly not open.
 int ClosedFd() {
