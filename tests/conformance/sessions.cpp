@@ -82,7 +82,9 @@ TEST(GetPgid, SelfByZeroAndByPid) {
   EXPECT_EQ(getpgrp(), getpgid(0));
   EXPECT_EQ(getpgrp(), getpgid(getpid()));
   EXPECT_EQ(getsid(0), getsid(getpid()));
-  EXPECT_GT(getsid(0), 0);
+  // 0, not an error, when the session's leader lives in an ancestor pid
+  // namespace (a container started without a new session): only -1 is wrong.
+  EXPECT_GE(getsid(0), 0);
 }
 
 TEST(GetPgid, MissingProcessIsESRCH) {
