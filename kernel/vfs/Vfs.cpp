@@ -100,7 +100,7 @@ Result<PathLoc> Vfs::lookup_dir(const std::string& path) const {
 
 // ---- mounts --------------------------------------------------------------------
 
-Result<void> Vfs::add_mount(const std::string& guest_path, InodeRef root, bool read_only, std::string source) {
+Result<void> Vfs::mount_filesystem(const std::string& guest_path, InodeRef root, bool read_only, std::string source) {
   PathLoc at = TRY(lookup_dir(guest_path));
   Mount m;
   m.path = at.path;
@@ -119,17 +119,17 @@ Result<void> Vfs::add_mount(const std::string& guest_path, InodeRef root, bool r
 
 Result<void> Vfs::mount_host(const std::string& host_dir, const std::string& guest_path, bool read_only) {
   InodeRef root = TRY(make_hostfs_root(host_dir));
-  return add_mount(guest_path, std::move(root), read_only, "hostfs:" + host_dir);
+  return mount_filesystem(guest_path, std::move(root), read_only, "hostfs:" + host_dir);
 }
 
 Result<void> Vfs::mount_tmpfs(const std::string& guest_path, const TmpfsOptions& opts, bool read_only) {
   TmpfsOptions o = opts;
-  return add_mount(guest_path, make_tmpfs(o), read_only, "tmpfs");
+  return mount_filesystem(guest_path, make_tmpfs(o), read_only, "tmpfs");
 }
 
 Result<void> Vfs::bind(const std::string& source_path, const std::string& guest_path, bool read_only) {
   PathLoc src = TRY(lookup("/", source_path, true));
-  return add_mount(guest_path, src.inode, read_only, "bind:" + src.path);
+  return mount_filesystem(guest_path, src.inode, read_only, "bind:" + src.path);
 }
 
 // ---- open ------------------------------------------------------------------------

@@ -35,6 +35,9 @@ class Vfs {
   Result<void> mount_tmpfs(const std::string& guest_path, const TmpfsOptions& opts = {}, bool read_only = false);
   // The tree at source_path (a guest path) seen again at guest_path.
   Result<void> bind(const std::string& source_path, const std::string& guest_path, bool read_only);
+  // Any filesystem given by its root inode (procfs, devpts, lxfs, ...);
+  // `source` names it in the mount table ("proc", "devpts", "lxfs:/dir").
+  Result<void> mount_filesystem(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
   const MountNamespace& mounts() const { return *ns_; }
 
   // Who the guest is: owner of new tmpfs files, checked by tmpfs modes.
@@ -101,7 +104,6 @@ class Vfs {
   // After walk_parent(): whether the final component is a plain entry of
   // the directory reached (see stat()).
   bool final_is_plain_entry(const PathWalker& w) const;
-  Result<void> add_mount(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
   Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode);
   // The parent of a name to create: ENOENT/EEXIST/EROFS in Linux's order.
