@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "kernel/CurrentTask.h"
 #include "kernel/Kernel.h"
 #include "kernel/exec/Exec.h"
 #include "kernel/proc/Lifecycle.h"
@@ -30,6 +31,7 @@ void Kernel::start_task(Task& t) {
 }
 
 void Kernel::task_main(Task* t) {
+  set_current_task(t);
   std::unique_lock lock(big_lock_);
   t->lock = &lock;
   for (;;) {
