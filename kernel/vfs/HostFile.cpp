@@ -40,6 +40,10 @@ auto retry_eintr(F f) {
 class HostFile final : public OpenFile {
  public:
   HostFile(int fd, int status_flags) : fd_(fd) { set_status_flags(status_flags); }
+  HostFile(int fd, int status_flags, const HostFileIdentity& id)
+      : fd_(fd), mode_(id.mode), id_(std::pair<uint64_t, uint64_t>{id.dev, id.ino}) {
+    set_status_flags(status_flags);
+  }
   ~HostFile() override { ::close(fd_); }
 
   Result<abi::Timespec> birth_time() override {
@@ -76,6 +80,7 @@ class HostFile final : public OpenFile {
     struct stat st;
     if (::fstat(fd_, &st) < 0) return err(errno);
     mode_ = st.st_mode;
+    id_ = {st.st_dev, st.st_ino};
     return to_abi_stat(st);
   }
   // Host and guest share the linux_dirent64 format, and d_off values are the
@@ -123,9 +128,12 @@ class HostFile final : public OpenFile {
   }
   Result<void> removexattr(const std::string& name) override { return void_rc(::fremovexattr(fd_, name.c_str())); }
   std::pair<uint64_t, uint64_t> file_id() override {
-    struct stat st;
-    if (::fstat(fd_, &st) < 0) return {0, 0};
-    return {st.st_dev, st.st_ino};
+    if (!id_) {
+      struct stat st;
+      if (::fstat(fd_, &st) < 0) return {0, 0};
+      id_ = {st.st_dev, st.st_ino};
+    }
+    return *id_;
   }
 
  private:
@@ -157,6 +165,7 @@ class HostFile final : public OpenFile {
   int fd_;
   bool nowait_unsupported_ = false;  // the host refused RWF_NOWAIT on this fd
   mutable std::optional<unsigned> mode_;
+  std::optional<std::pair<uint64_t, uint64_t>> id_;  // (st_dev, st_ino): fixed for the description
   mutable std::optional<bool> positional_;
   mutable std::optional<bool> discards_;
 };
@@ -272,6 +281,10 @@ Result<void> HostFile::update_status_flags(int flags) {
 
 OpenFileRef make_host_fd_file(int host_fd, int status_flags) {
   return std::make_shared<HostFile>(host_fd, status_flags);
+}
+
+OpenFileRef make_host_fd_file(int host_fd, int status_flags, const HostFileIdentity& id) {
+  return std::make_shared<HostFile>(host_fd, status_flags, id);
 }
 
 }  // namespace lx

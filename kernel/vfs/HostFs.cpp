@@ -261,17 +261,34 @@ class HostInode final : public Inode {
   }
 
   Result<OpenFileRef> open(int flags) override {
+    const HostFileIdentity id{type_, dev_, ino_};
     if (flags & O_PATH) {
       int f = ::fcntl(fd(), F_DUPFD_CLOEXEC, 0);
       if (f < 0) return err(errno);
-      return make_host_fd_file(f, flags);
+      return make_host_fd_file(f, flags, id);
     }
     // Reopening through /proc makes the host check access to the inode
     // again, exactly as an open by name would, without a name.
     const int host_flags = (flags & kReopenFlags) | O_NOCTTY | O_CLOEXEC;
     int f = retry_eintr([&] { return ::open(fd_proc_path(fd()).c_str(), host_flags); });
     if (f < 0) return err(errno);
-    return make_host_fd_file(f, flags);
+    return make_host_fd_file(f, flags, id);
+  }
+
+  // One openat of the name plus one fstat, where lookup + open take four
+  // host calls. O_NONBLOCK keeps a FIFO (or a device) from blocking the
+  // provider in the host's open; such a file is closed again and left to
+  // the normal path (FIFOs are kernel pipes). On the regular files and
+  // directories kept, the host ignores O_NONBLOCK.
+  Result<OpenFileRef> open_child(std::string_view name, int flags) override {
+    char n[kNameBuf];
+    if (!copy_name(name, n).ok()) return err(ENOSYS);
+    const int host_flags = (flags & kReopenFlags) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    HostFd f(retry_eintr([&] { return ::openat(fd(), n, host_flags); }));
+    if (f.get() < 0) return err(errno == ENOENT ? ENOENT : ENOSYS);
+    struct stat st;
+    if (::fstat(f.get(), &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) return err(ENOSYS);
+    return make_host_fd_file(f.release(), flags, HostFileIdentity{st.st_mode, st.st_dev, st.st_ino});
   }
 
   Result<void> setattr(const SetAttr& a) override;

@@ -92,6 +92,15 @@ class Inode {
   virtual Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) {
     (void)name; (void)xname; (void)value; return err(ENOSYS);
   }
+  // Opens the entry `name` here, a regular file or directory, for an
+  // O_RDONLY open without creation flags, in one step where lookup() +
+  // open() take several host calls. ENOSYS when this is not possible (no
+  // shortcut, a symlink or another file type, or any error other than
+  // ENOENT): the caller then walks and opens normally. Only for filesystems
+  // whose host checks access (hostfs); the VFS makes no checks on this path.
+  virtual Result<OpenFileRef> open_child(std::string_view name, int flags) {
+    (void)name; (void)flags; return err(ENOSYS);
+  }
   // `..`: mount_root anchors the walk (hostfs resolves parent_rel, the
   // parent's path below mount_root, inside it); tmpfs follows its parent link.
   virtual Result<InodeRef> parent(Inode& mount_root, std::string_view parent_rel) {

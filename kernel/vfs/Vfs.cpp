@@ -197,6 +197,21 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode) 
   }
 }
 
+Result<OpenFileRef> Vfs::open_plain_child(PathWalker& w, int flags, unsigned resolve) {
+  // Reads only: no EROFS, truncation or creation to order errors against.
+  const bool read_only_open = (flags & abi::kOAccmode) == abi::kORdonly && !(flags & abi::kOTrunc);
+  if (resolve || !read_only_open) return OpenFileRef{};
+  TRY(w.walk_parent());
+  if (!final_is_plain_entry(w)) return OpenFileRef{};
+  Result<OpenFileRef> f = w.dir().inode->open_child(w.last(), flags);
+  if (!f.ok()) {
+    if (f.error() == ENOSYS) return OpenFileRef{};
+    return err(f.error());
+  }
+  f.value()->set_guest_path(path_child(w.dir().path, w.last()));
+  return f;
+}
+
 Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, int flags, unsigned mode,
                               unsigned resolve) {
   if (resolve & ~kResolveAll) return err(EINVAL);
@@ -232,9 +247,12 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
   } else if (flags & abi::kOCreat) {
     file = TRY(open_creating(w, flags, mode));
   } else {
-    PathLoc loc = TRY(w.resolve(!(flags & abi::kONofollow)));
-    file = TRY(open_existing(loc, flags));
-    file->set_guest_path(loc.path);
+    file = TRY(open_plain_child(w, flags, resolve));
+    if (!file) {
+      PathLoc loc = TRY(w.resolve(!(flags & abi::kONofollow)));
+      file = TRY(open_existing(loc, flags));
+      file->set_guest_path(loc.path);
+    }
   }
   if (file->guest_path().empty()) file->set_guest_path(join_guest_path(base, path));
   file->set_status_flags(status);

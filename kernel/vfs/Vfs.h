@@ -106,6 +106,9 @@ class Vfs {
   bool final_is_plain_entry(const PathWalker& w) const;
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
   Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode);
+  // Read-only opens of a plain final name, through Inode::open_child; null
+  // when the normal walk must decide (w then stands at the final name's parent).
+  Result<OpenFileRef> open_plain_child(PathWalker& w, int flags, unsigned resolve);
   // The parent of a name to create: ENOENT/EEXIST/EROFS in Linux's order.
   Result<void> check_create(PathWalker& w, bool allow_trailing_slash) const;
 
