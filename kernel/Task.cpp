@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "kernel/Kernel.h"
+#include "kernel/proc/PidFd.h"
 
 namespace lx {
 
@@ -21,6 +22,8 @@ ThreadGroup::ThreadGroup(Kernel& kernel, std::shared_ptr<Mm> mm, int pid)
 
 ThreadGroup::ThreadGroup(Kernel& kernel, std::unique_ptr<pico::Process> proc, int pid)
     : ThreadGroup(kernel, std::make_shared<Mm>(std::move(proc)), pid) {}
+
+ThreadGroup::~ThreadGroup() { pid_handle_released(*this); }
 
 void ThreadGroup::release_vfork_parent() {
   if (!vfork_parent) return;

@@ -26,6 +26,7 @@
 namespace lx {
 
 class Kernel;
+struct PidHandle;
 
 struct Rlimit {
   uint64_t cur;
@@ -67,6 +68,9 @@ class ThreadGroup {
  public:
   ThreadGroup(Kernel& kernel, std::shared_ptr<Mm> mm, int pid);
   ThreadGroup(Kernel& kernel, std::unique_ptr<pico::Process> proc, int pid);
+  ~ThreadGroup();
+  ThreadGroup(const ThreadGroup&) = delete;
+  ThreadGroup& operator=(const ThreadGroup&) = delete;
 
   Kernel& kernel() { return kernel_; }
   pico::Process& pico() { return mm_->pico(); }
@@ -87,6 +91,7 @@ class ThreadGroup {
   std::string exe_path;  // guest path of the running image
   std::vector<std::string> cmdline;  // argv of the running image
   bool did_exec = false;  // has exec'd since fork (setpgid on it is EACCES)
+  std::shared_ptr<PidHandle> pid_handle;  // shared with pidfds (proc/PidFd.h); null until one exists
 
   int pgid = 0;  // process group and session ids
   int sid = 0;

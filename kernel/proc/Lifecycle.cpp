@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernel/Kernel.h"
+#include "kernel/proc/PidFd.h"
 
 namespace lx {
 
@@ -80,6 +81,7 @@ void group_became_zombie(ThreadGroup& tg) {
   Kernel& k = tg.kernel();
   tg.zombie = true;
   tg.exiting = true;
+  pid_handle_exited(tg);
   timers_exit_group(tg);
   // Dropping the fd table closes pipe ends (readers see EOF) and the
   // address space goes with the last user.

@@ -24,6 +24,7 @@ SyscallTable::SyscallTable() {
   register_timers(*this);
   register_clone(*this);
   register_wait(*this);
+  register_pidfd(*this);
   register_execve(*this);
   register_socket(*this);
   register_file_advice(*this);

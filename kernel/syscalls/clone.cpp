@@ -3,6 +3,7 @@
 // posix_spawn) and forks (a copy-on-write copy of the pico process).
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
+#include "kernel/proc/PidFd.h"
 #include "kernel/sched/Wait.h"
 #include "kernel/syscalls/Table.h"
 
@@ -42,7 +43,7 @@ Result<void> check_flags(Task& t, const CloneArgs& c) {
   if ((f & kCloneThread) && c.exit_signal) return err(EINVAL);
   if ((f & kClonePidfd) && (f & (kCloneThread | kCloneDetached))) return err(EINVAL);
   if (c.exit_signal > static_cast<uint64_t>(kNsig)) return err(EINVAL);
-  if (f & (kClonePidfd | kCloneIntoCgroup | kCloneClearSighand)) return err(EINVAL);  // not offered yet
+  if (f & (kCloneIntoCgroup | kCloneClearSighand)) return err(EINVAL);  // not offered yet
   if (f & kCloneNamespaces) return err(EPERM);
   (void)kClonePtrace; (void)kCloneUntraced; (void)kCloneIo; (void)kCloneSysvsem; (void)kCloneFs;
   return {};
@@ -63,8 +64,11 @@ Result<long> do_clone(Task& t, const CloneArgs& c) {
   Kernel& k = t.kernel();
   ThreadGroup& ptg = t.tg();
   if (ptg.exiting) return err(EINTR);
-  const int tid = TRY(k.alloc_pid());
   const uint64_t f = c.flags;
+  // The pidfd's number goes to the parent before the child exists, so a bad
+  // pointer fails the whole clone (EFAULT) as in Linux.
+  if (f & kClonePidfd) TRY(t.mem().write(UserPtr<int32_t>{c.pidfd}, -1));
+  const int tid = TRY(k.alloc_pid());
 
   Task* child = nullptr;
   ThreadGroup* ctg = nullptr;
@@ -126,6 +130,11 @@ Result<long> do_clone(Task& t, const CloneArgs& c) {
   if (f & kCloneChildSettid) (void)child->mem().write(UserPtr<int32_t>{c.child_tid}, tid);
   if ((f & kCloneParentSettid) && !(f & kCloneVm)) (void)child->mem().write(UserPtr<int32_t>{c.parent_tid}, tid);
 
+  if (f & kClonePidfd) {
+    // Always close-on-exec, as Linux makes it.
+    Result<int> pfd = t.fds().install(make_pidfd(*ctg, abi::kORdwr), /*cloexec=*/true);
+    if (pfd.ok()) (void)t.mem().write(UserPtr<int32_t>{c.pidfd}, pfd.value());
+  }
   if (f & kCloneVfork) {
     ctg->vfork_parent = &t;
     t.vfork_done = false;
@@ -147,6 +156,11 @@ Result<long> sys_clone(Task& t, const SyscallArgs& a) {
   c.parent_tid = a[2];
   c.child_tid = a[3];  // x86-64 order: flags, stack, ptid, ctid, tls
   c.tls = a[4];
+  if (c.flags & kClonePidfd) {
+    // clone() has no pidfd argument: the pidfd goes where the parent tid would.
+    if (c.flags & kCloneParentSettid) return err(EINVAL);
+    c.pidfd = c.parent_tid;
+  }
   return do_clone(t, c);
 }
 
@@ -199,7 +213,7 @@ Result<long> sys_clone3(Task& t, const SyscallArgs& a) {
 
 void register_clone(SyscallTable& t) {
   using A = Arg;
-  constexpr const char* kNote = "no namespaces (EPERM), CLONE_PIDFD/INTO_CGROUP/CLEAR_SIGHAND are EINVAL";
+  constexpr const char* kNote = "no namespaces (EPERM), CLONE_INTO_CGROUP/CLEAR_SIGHAND are EINVAL";
   t.add(56, "clone", Support::Partial, sys_clone, {A::Hex, A::Ptr, A::Ptr, A::Ptr, A::Hex}, kNote);
   t.add(435, "clone3", Support::Partial, sys_clone3, {A::Ptr, A::Size}, kNote);
   t.add(57, "fork", Support::Full, sys_fork, {});

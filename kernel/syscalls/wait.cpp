@@ -2,8 +2,10 @@
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/proc/Lifecycle.h"
+#include "kernel/proc/PidFd.h"
 #include "kernel/sched/Wait.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/GuestFlags.h"
 
 namespace lx {
 
@@ -29,11 +31,13 @@ Result<long> sys_exit_group(Task& t, const SyscallArgs& a) {
 struct WaitSpec {
   enum Kind { Any, Pid, Pgid } kind = Any;
   int id = 0;
+  const ThreadGroup* group = nullptr;  // P_PIDFD: exactly this process (its pid may be reused later)
   unsigned options = 0;  // WEXITED etc. in waitid's encoding
 };
 
 bool selects(const WaitSpec& w, ThreadGroup& c) {
   if (w.kind == WaitSpec::Pid && c.pid() != w.id) return false;
+  if (w.group && &c != w.group) return false;
   if (w.kind == WaitSpec::Pgid && c.pgid != w.id) return false;
   // __WCLONE picks children that signal something other than SIGCHLD.
   if (w.options & kWall) return true;
@@ -128,7 +132,7 @@ Result<long> sys_wait4(Task& t, const SyscallArgs& a) {
 }
 
 Result<long> sys_waitid(Task& t, const SyscallArgs& a) {
-  constexpr int kPAll = 0, kPPid = 1, kPPgid = 2;
+  constexpr int kPAll = 0, kPPid = 1, kPPgid = 2, kPPidfd = 3;
   const int idtype = arg_int(a[0]);
   const int id = arg_int(a[1]);
   const auto options = static_cast<unsigned>(a[3]);
@@ -137,6 +141,7 @@ Result<long> sys_waitid(Task& t, const SyscallArgs& a) {
   if (!(options & (kWexited | kWstopped | kWcontinued))) return err(EINVAL);
   WaitSpec w;
   w.options = options;
+  bool pidfd_nonblock = false;
   switch (idtype) {
     case kPAll:
       break;
@@ -150,10 +155,27 @@ Result<long> sys_waitid(Task& t, const SyscallArgs& a) {
       w.kind = WaitSpec::Pgid;
       w.id = id ? id : t.tg().pgid;
       break;
+    case kPPidfd: {
+      if (id < 0) return err(EINVAL);
+      OpenFileRef f = TRY(t.fds().get(id));
+      std::shared_ptr<PidHandle> h = pidfd_handle(*f);
+      if (!h) return err(EBADF);
+      if (!h->group) return err(ECHILD);  // reaped already
+      w.kind = WaitSpec::Pid;
+      w.id = h->pid;
+      w.group = h->group;
+      // PIDFD_NONBLOCK: a wait that would block fails EAGAIN instead.
+      if ((f->status_flags() & abi::kONonblock) && !(options & kWnohang)) {
+        w.options |= kWnohang;
+        pidfd_nonblock = true;
+      }
+      break;
+    }
     default:
-      return err(EINVAL);  // P_PIDFD: no pidfds yet
+      return err(EINVAL);
   }
   const Report r = TRY(do_wait(t, w));
+  if (pidfd_nonblock && r.event == Event::None) return err(EAGAIN);
   if (a[2]) {
     SigInfo info;
     if (r.event != Event::None) {
@@ -193,7 +215,7 @@ void register_wait(SyscallTable& t) {
   t.add(61, "wait4", Support::Partial, sys_wait4, {A::Int, A::Ptr, A::Hex, A::Ptr},
         "rusage is all zeros (no accounting yet)");
   t.add(247, "waitid", Support::Partial, sys_waitid, {A::Int, A::Int, A::Ptr, A::Hex, A::Ptr},
-        "no P_PIDFD; rusage is all zeros");
+        "rusage is all zeros");
 }
 
 }  // namespace lx
