@@ -15,12 +15,13 @@ bool is_host_symlink(const abi::Stat& host_st) { return (host_st.st_mode & S_IFM
 
 Credentials caller_credentials() { return current_credentials().value_or(Credentials{}); }
 
-Result<std::shared_ptr<LxInode>> LxInode::wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root) {
+Result<std::shared_ptr<LxInode>> LxInode::wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root, int dirfd,
+                                               const char* name) {
   const unsigned host_type = host->type();
   std::optional<Meta> m;
   // Host symlinks cannot carry user xattrs; other host types never get ours.
   if (host_type == S_IFREG || host_type == S_IFDIR) {
-    m = TRY(read_meta(hostfs_fd(*host)));
+    m = name ? TRY(read_meta_at(dirfd, name)) : TRY(read_meta(hostfs_fd(*host)));
     if (m && !meta_fits_host(m->mode & S_IFMT, host_type)) m.reset();
   }
   const unsigned type = m ? (m->mode & S_IFMT) : host_type;
@@ -66,9 +67,10 @@ Result<InodeRef> LxInode::lookup(std::string_view name, const Credentials& cred)
   TRY(permission(kMayExec, cred));
   if (reserved(name)) return err(ENOENT);
   InodeRef h = TRY(host_->lookup(name, cred));
-  std::shared_ptr<LxInode> n = TRY(wrap(sb_, std::move(h)));
+  std::string n_str(name);
+  std::shared_ptr<LxInode> n = TRY(wrap(sb_, std::move(h), false, fd(), n_str.c_str()));
   n->parent_host_ = host_;
-  n->name_ = std::string(name);
+  n->name_ = std::move(n_str);
   return InodeRef(std::move(n));
 }
 

@@ -33,8 +33,10 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
       : sb_(std::move(sb)), host_(std::move(host)), is_root_(is_root), type_(type), fresh_(fresh),
         has_fresh_(true) {}
 
-  // Wraps a hostfs inode, reading its metadata (its guest type).
-  static Result<std::shared_ptr<LxInode>> wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root = false);
+  // Wraps a hostfs inode, reading its metadata (its guest type); `name` in
+  // host directory `dirfd` when known (one getxattrat, no /proc walk).
+  static Result<std::shared_ptr<LxInode>> wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root = false,
+                                               int dirfd = -1, const char* name = nullptr);
 
   int fd() const;
   bool is_root() const { return is_root_; }

@@ -38,7 +38,7 @@ struct XattrArgs {
   uint32_t size;
   uint32_t flags;
 };
-constexpr long kSysSetxattrat = 463, kSysGetxattrat = 464, kSysListxattrat = 465, kSysRemovexattrat = 466;
+constexpr long kSysGetxattrat = 464;
 std::atomic<bool> g_no_xattrat{false};
 
 bool use_xattrat() { return !g_no_xattrat.load(std::memory_order_relaxed); }
@@ -91,47 +91,32 @@ Meta host_meta(const abi::Stat& st, uint32_t host_uid, uint32_t host_gid) {
   return m;
 }
 
+// f*xattr() work on open fds; an O_PATH fd (EBADF) goes through its /proc link.
 Result<uint64_t> fd_getxattr(int fd, const char* name, std::span<uint8_t> value) {
-  if (use_xattrat()) {
-    XattrArgs args{reinterpret_cast<uint64_t>(value.data()), static_cast<uint32_t>(value.size()), 0};
-    long n = ::syscall(kSysGetxattrat, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, name, &args, sizeof args);
-    if (n >= 0) return static_cast<uint64_t>(n);
-    if (!xattrat_missing(n)) return err(errno);
-  }
-  ssize_t n = ::getxattr(fd_proc_path(fd).c_str(), name, value.data(), value.size());
+  ssize_t n = ::fgetxattr(fd, name, value.data(), value.size());
+  if (n < 0 && errno == EBADF) n = ::getxattr(fd_proc_path(fd).c_str(), name, value.data(), value.size());
   if (n < 0) return err(errno);
   return static_cast<uint64_t>(n);
 }
 
 Result<void> fd_setxattr(int fd, const char* name, std::span<const uint8_t> value, int flags) {
-  if (use_xattrat()) {
-    XattrArgs args{reinterpret_cast<uint64_t>(value.data()), static_cast<uint32_t>(value.size()),
-                   static_cast<uint32_t>(flags)};
-    long rc = ::syscall(kSysSetxattrat, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, name, &args, sizeof args);
-    if (rc == 0) return {};
-    if (!xattrat_missing(rc)) return err(errno);
-  }
-  return host_void(::setxattr(fd_proc_path(fd).c_str(), name, value.data(), value.size(), flags));
+  int rc = ::fsetxattr(fd, name, value.data(), value.size(), flags);
+  if (rc < 0 && errno == EBADF) rc = ::setxattr(fd_proc_path(fd).c_str(), name, value.data(), value.size(), flags);
+  return host_void(rc);
 }
 
 Result<uint64_t> fd_listxattr(int fd, std::span<uint8_t> list) {
-  if (use_xattrat()) {
-    long n = ::syscall(kSysListxattrat, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, list.data(), list.size());
-    if (n >= 0) return static_cast<uint64_t>(n);
-    if (!xattrat_missing(n)) return err(errno);
-  }
-  ssize_t n = ::listxattr(fd_proc_path(fd).c_str(), reinterpret_cast<char*>(list.data()), list.size());
+  auto* p = reinterpret_cast<char*>(list.data());
+  ssize_t n = ::flistxattr(fd, p, list.size());
+  if (n < 0 && errno == EBADF) n = ::listxattr(fd_proc_path(fd).c_str(), p, list.size());
   if (n < 0) return err(errno);
   return static_cast<uint64_t>(n);
 }
 
 Result<void> fd_removexattr(int fd, const char* name) {
-  if (use_xattrat()) {
-    long rc = ::syscall(kSysRemovexattrat, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, name);
-    if (rc == 0) return {};
-    if (!xattrat_missing(rc)) return err(errno);
-  }
-  return host_void(::removexattr(fd_proc_path(fd).c_str(), name));
+  int rc = ::fremovexattr(fd, name);
+  if (rc < 0 && errno == EBADF) rc = ::removexattr(fd_proc_path(fd).c_str(), name);
+  return host_void(rc);
 }
 
 Result<std::optional<Meta>> read_meta(int fd) {

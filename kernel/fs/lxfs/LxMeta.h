@@ -51,9 +51,8 @@ Result<std::optional<Meta>> read_meta(int fd);
 Result<std::optional<Meta>> read_meta_at(int dirfd, const char* name);
 Result<void> write_meta(int fd, const Meta& m);
 
-// Host xattr calls on an fd that may be O_PATH: getxattrat/setxattrat/
-// listxattrat/removexattrat with AT_EMPTY_PATH (Linux 6.13), else the
-// fd's /proc link.
+// Host xattr calls on an fd that may be O_PATH (then through its /proc link:
+// the host refuses f*xattr and AT_EMPTY_PATH on O_PATH fds).
 Result<uint64_t> fd_getxattr(int fd, const char* name, std::span<uint8_t> value);
 Result<void> fd_setxattr(int fd, const char* name, std::span<const uint8_t> value, int flags);
 Result<uint64_t> fd_listxattr(int fd, std::span<uint8_t> list);
