@@ -14,6 +14,7 @@
 #include "cli/ShmDir.h"
 #include "cli/SignalForwarder.h"
 #include "kernel/Kernel.h"
+#include "kernel/fs/lxfs/LxFs.h"
 #include "kernel/vfs/HostFile.h"
 #include "pico/linux/LinuxHost.h"
 
@@ -31,6 +32,7 @@ std::string guest_cwd(const std::string& root);
 struct RunOptions {
   std::string root = "/";
   bool root_given = false;
+  std::string lxfs;  // --lxfs DIR: DIR is the root as a read-write lxfs
   std::vector<std::string> binds;  // HOST:GUEST[:ro]
   std::string trace_file;
   bool trace = false;
@@ -92,6 +94,16 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
     return lx::err(kStatusProviderError);
   }
   lx::Vfs& v = *vfs.value();
+  if (!opts.lxfs.empty()) {
+    // The lxfs covers the (read-only hostfs) view of the same directory.
+    auto root = lx::make_lxfs_root(opts.lxfs);
+    auto r = root.ok() ? v.mount_filesystem("/", root.release_value(), /*read_only=*/false, "lxfs:" + opts.lxfs)
+                       : lx::Result<void>(lx::err(root.error()));
+    if (!r.ok()) {
+      std::fprintf(stderr, "lx: cannot use %s as an lxfs root: %s\n", opts.lxfs.c_str(), std::strerror(r.error()));
+      return lx::err(kStatusProviderError);
+    }
+  }
   for (const char* dir : {"/tmp", "/run"}) {
     auto r = v.mount_tmpfs(dir);
     if (!r.ok() && r.error() != ENOENT)
@@ -147,7 +159,10 @@ int run(const RunOptions& opts) {
 
   lx::KernelConfig config;
   config.cwd = opts.root_given ? guest_cwd(opts.root) : host_cwd();
-  vfs.value()->set_credentials({config.uid, config.gid});
+  lx::Credentials cred;
+  cred.uid = config.uid;
+  cred.gid = config.gid;
+  vfs.value()->set_credentials(std::move(cred));
   FILE* trace = nullptr;
   if (opts.trace) {
     trace = opts.trace_file.empty() ? stderr : std::fopen(opts.trace_file.c_str(), "we");
@@ -207,7 +222,7 @@ void split_run_args(int argc, char** argv, int first, std::vector<std::string>& 
       return;
     }
     ours.push_back(a);
-    if ((a == "--root" || a == "--bind") && i + 1 < argc) ours.emplace_back(argv[++i]);
+    if ((a == "--root" || a == "--bind" || a == "--lxfs") && i + 1 < argc) ours.emplace_back(argv[++i]);
   }
 }
 
@@ -233,6 +248,10 @@ int lx_main(int argc, char** argv) {
   RunOptions opts;
   CLI::App* run_cmd = app.add_subcommand("run", "Run PROG [ARGS...] in a fresh one-shot instance (no daemon)");
   run_cmd->add_option("--root", opts.root, "Host directory used as the guest's / (read-only)")
+      ->check(CLI::ExistingDirectory);
+  run_cmd->add_option("--lxfs", opts.lxfs,
+                      "Host directory used as the guest's / read-write, with guest owners, modes and devices kept "
+                      "in xattrs (lxfs)")
       ->check(CLI::ExistingDirectory);
   run_cmd->add_option("--bind", opts.binds,
                       "Mount host directory HOST at guest directory GUEST (HOST:GUEST[:ro]; repeatable; GUEST must exist)")
@@ -266,6 +285,14 @@ int lx_main(int argc, char** argv) {
   if (syscalls_cmd->parsed()) return list_syscalls();
   opts.trace = trace_opt->count() > 0;
   opts.root_given = run_cmd->get_option("--root")->count() > 0;
+  if (run_cmd->get_option("--lxfs")->count() > 0) {
+    if (opts.root_given) {
+      std::fprintf(stderr, "lx: --root and --lxfs both name the root; give one\n");
+      return kStatusUsage;
+    }
+    opts.root = opts.lxfs;
+    opts.root_given = true;
+  }
   opts.command = std::move(command);
   return run(opts);
 }

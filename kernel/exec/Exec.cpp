@@ -13,6 +13,7 @@
 #include "kernel/exec/Stack.h"
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/syscalls/Process.h"
+#include "kernel/vfs/Permission.h"
 
 namespace lx {
 
@@ -39,20 +40,15 @@ uint64_t random_u64() {
 }
 uint64_t random_pages(uint64_t n) { return (random_u64() % n) * kPageSize; }
 
-bool may_execute(const abi::Stat& st, uint32_t uid, uint32_t gid) {
-  if (uid == 0) return (st.st_mode & 0111) != 0;  // root: any execute bit will do
-  if (st.st_uid == uid) return st.st_mode & 0100;
-  if (st.st_gid == gid) return st.st_mode & 0010;
-  return st.st_mode & 0001;
-}
-
-Result<OpenFileRef> open_executable(Task& task, const std::string& path) {
+// The caller's execute permission (the VFS's DAC rules: root needs some x
+// bit) on the file the path names; `st` receives its attributes (set-id bits).
+Result<OpenFileRef> open_executable(Task& task, const std::string& path, abi::Stat* st_out = nullptr) {
   Vfs& vfs = task.kernel().vfs();
   // Checked before opening: opening a FIFO for reading would block.
   abi::Stat st = TRY(vfs.stat(task.tg().cwd, path, /*follow=*/true));
   if ((st.st_mode & kModeTypeMask) != kModeRegular) return err(EACCES);
-  const KernelConfig& cfg = task.kernel().config();
-  if (!may_execute(st, cfg.uid, cfg.gid)) return err(EACCES);
+  TRY(generic_permission(st, kMayExec, vfs.cred()));
+  if (st_out) *st_out = st;
   return vfs.open(task.tg().cwd, path, kOpenReadOnly, 0);
 }
 
@@ -61,6 +57,7 @@ struct Program {
   std::string path;  // the binary actually loaded (the interpreter of a script)
   std::vector<std::string> argv;
   OpenFileRef file;
+  abi::Stat st{};  // of `file`: its set-id bits and owner decide the new credentials
   ElfFile elf;
   OpenFileRef interp_file;
   ElfFile interp;
@@ -73,7 +70,7 @@ Result<Program> resolve_program(Task& task, const ExecRequest& req) {
   // Linux 5.18+: an empty argv gets "" as argv[0] so programs can rely on it.
   if (prog.argv.empty()) prog.argv.emplace_back();
   for (int depth = 0;; ++depth) {
-    prog.file = TRY(open_executable(task, prog.path));
+    prog.file = TRY(open_executable(task, prog.path, &prog.st));
     uint8_t head[kScriptHeaderSize];
     uint64_t got = TRY(prog.file->pread(std::span<uint8_t>(head, sizeof head), 0));
     auto script = TRY(parse_script_line(std::span<const uint8_t>(head, static_cast<size_t>(got))));
@@ -97,6 +94,16 @@ Result<Program> resolve_program(Task& task, const ExecRequest& req) {
   return prog;
 }
 
+// A set-user-ID file makes its owner the effective user, a set-group-ID
+// file (group-executable: otherwise the bit means mandatory locking) its
+// group the effective group (bprm_fill_uid). The saved and filesystem ids
+// follow at the end of exec. The file was already found executable.
+void apply_setid(ThreadGroup& tg, const abi::Stat& st) {
+  if (st.st_mode & 04000) tg.euid = st.st_uid;
+  if ((st.st_mode & 02010) == 02010) tg.egid = st.st_gid;
+  if (tg.euid != tg.uid || tg.egid != tg.gid) tg.dumpable = 0;
+}
+
 uint64_t stack_size_for(ThreadGroup& tg) {
   uint64_t cur = tg.rlimits[kRlimitStack].cur;
   if (cur == 0 || cur == kRlimInfinity) return kDefaultStack;
@@ -118,7 +125,6 @@ Result<uint64_t> place_stack(const MemoryMap& mm, uint64_t size) {
 }
 
 std::vector<AuxEntry> make_auxv(Task& task, const LoadedElf& main, const ElfFile& elf, uint64_t interp_base) {
-  const KernelConfig& cfg = task.kernel().config();
   std::vector<AuxEntry> aux;
   if (uint64_t vdso = task.tg().pico().vdso_base()) aux.push_back({elf::kAtSysinfoEhdr, vdso});
   aux.push_back({elf::kAtMinsigstksz, cpu_min_sigstack_size()});
@@ -131,11 +137,14 @@ std::vector<AuxEntry> make_auxv(Task& task, const LoadedElf& main, const ElfFile
   aux.push_back({elf::kAtBase, interp_base});
   aux.push_back({elf::kAtFlags, 0});
   aux.push_back({elf::kAtEntry, main.entry});
-  aux.push_back({elf::kAtUid, cfg.uid});
-  aux.push_back({elf::kAtEuid, cfg.uid});
-  aux.push_back({elf::kAtGid, cfg.gid});
-  aux.push_back({elf::kAtEgid, cfg.gid});
-  aux.push_back({elf::kAtSecure, 0});
+  const ThreadGroup& tg = task.tg();
+  aux.push_back({elf::kAtUid, tg.uid});
+  aux.push_back({elf::kAtEuid, tg.euid});
+  aux.push_back({elf::kAtGid, tg.gid});
+  aux.push_back({elf::kAtEgid, tg.egid});
+  // Linux's secureexec: the new effective ids differ from the real ones
+  // (a set-id program), so the dynamic loader ignores LD_* variables.
+  aux.push_back({elf::kAtSecure, tg.euid != tg.uid || tg.egid != tg.gid ? 1u : 0u});
   aux.push_back({elf::kAtRandom, 0});  // address filled in by the stack builder
   aux.push_back({elf::kAtHwcap2, 0});  // no FSGSBASE/ring-3 mwait offered
   aux.push_back({elf::kAtExecfn, 0});
@@ -207,6 +216,7 @@ Result<void> exec_image(Task& task, const ExecRequest& req,
     TRY(replace_mm(task));
   else
     TRY(unmap_all(task));
+  apply_setid(task.tg(), prog.st);
   TRY(load_program(task, req, prog, stack_size));
   task.tg().exe_path = join_guest_path(task.tg().cwd, prog.path);
   return {};

@@ -279,9 +279,10 @@ Result<long> sys_capset(Task& t, const SyscallArgs& a) {
 
 void register_creds(SyscallTable& t) {
   using A = Arg;
-  // The ids and errors are Linux's; what is missing is their effect on files.
+  // The ids and errors are Linux's, and tmpfs/lxfs check files against
+  // fsuid/fsgid/groups; hostfs files are judged by the host user's rights.
   constexpr const char* kVfsNote =
-      "ids and errors as Linux; file permission checks still use the instance's credentials, not fsuid/fsgid/groups";
+      "ids and errors as Linux; tmpfs/lxfs check fsuid/fsgid/groups, hostfs files keep the host user's rights";
   t.add(102, "getuid", Support::Full, sys_getuid, {});
   t.add(107, "geteuid", Support::Full, sys_geteuid, {});
   t.add(104, "getgid", Support::Full, sys_getgid, {});

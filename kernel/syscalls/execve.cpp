@@ -87,7 +87,7 @@ void finish_exec(Task& t, const std::vector<std::string>& argv) {
   t.robust_list = 0;
   timers_exec(tg);
   // Linux re-derives the saved and filesystem ids from the effective ones
-  // at every exec (no setuid binaries yet, so nothing else changes).
+  // at every exec (after exec_image applied a set-id file's owner/group).
   tg.suid = tg.fsuid = tg.euid;
   tg.sgid = tg.fsgid = tg.egid;
   tg.cmdline = argv;

@@ -354,6 +354,10 @@ Result<InodeRef> make_hostfs_root(const std::string& host_dir) {
   return HostInode::from_fd(HostFd(f), /*keep_stat=*/false);
 }
 
+Result<InodeRef> make_hostfs_inode(int host_fd) {
+  return HostInode::from_fd(HostFd(host_fd), /*keep_stat=*/false);
+}
+
 int hostfs_fd(const Inode& inode) {
   const auto* h = dynamic_cast<const HostInode*>(&inode);
   return h ? h->fd() : -1;

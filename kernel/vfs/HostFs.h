@@ -15,6 +15,10 @@ namespace lx {
 // The root inode of a hostfs over host_dir (which must be a directory).
 Result<InodeRef> make_hostfs_root(const std::string& host_dir);
 
+// A hostfs inode for a host fd (O_PATH or not; ownership passes to it), for
+// filesystems layered on hostfs (lxfs) that create files themselves.
+Result<InodeRef> make_hostfs_inode(int host_fd);
+
 // The host fd behind a hostfs inode, or -1 for other filesystems.
 int hostfs_fd(const Inode& inode);
 

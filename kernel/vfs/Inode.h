@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kernel/abi/Linux.h"
 #include "kernel/base/Result.h"
@@ -26,11 +27,37 @@ namespace lx {
 class Inode;
 using InodeRef = std::shared_ptr<Inode>;
 
-// Who is asking: new files are owned by them and tmpfs checks modes against
-// them. Hostfs ignores it (the host user's rights apply).
+// Who is asking: the caller's filesystem identity (Linux's fsuid/fsgid,
+// supplementary groups and the filesystem capabilities). New files are owned
+// by them and tmpfs/lxfs check modes against them (vfs/Permission.h). Hostfs
+// ignores it (the host user's rights apply).
 struct Credentials {
-  uint32_t uid = 0;
-  uint32_t gid = 0;
+  // Capability bits (Linux's numbers) that matter to filesystems.
+  static constexpr uint64_t kCapChown = uint64_t{1} << 0;
+  static constexpr uint64_t kCapDacOverride = uint64_t{1} << 1;
+  static constexpr uint64_t kCapDacReadSearch = uint64_t{1} << 2;
+  static constexpr uint64_t kCapFowner = uint64_t{1} << 3;
+  static constexpr uint64_t kCapFsetid = uint64_t{1} << 4;
+  static constexpr uint64_t kCapSysAdmin = uint64_t{1} << 21;
+  static constexpr uint64_t kCapMknod = uint64_t{1} << 27;
+  static constexpr uint64_t kFsCaps =
+      kCapChown | kCapDacOverride | kCapDacReadSearch | kCapFowner | kCapFsetid | kCapMknod;
+  // caps == kCapsOfUid: "root has them all, others none" (credentials built
+  // from a bare uid, as the instance set-up and unit tests do).
+  static constexpr uint64_t kCapsOfUid = ~uint64_t{0};
+
+  uint32_t uid = 0;  // fsuid
+  uint32_t gid = 0;  // fsgid
+  std::vector<uint32_t> groups;  // supplementary groups
+  uint64_t caps = kCapsOfUid;    // effective capabilities
+
+  bool capable(uint64_t cap) const { return caps == kCapsOfUid ? uid == 0 : (caps & cap) != 0; }
+  bool in_group(uint32_t g) const {
+    if (g == gid) return true;
+    for (uint32_t x : groups)
+      if (x == g) return true;
+    return false;
+  }
 };
 
 // access-mask bits (MAY_EXEC / MAY_WRITE / MAY_READ), equal to X_OK/W_OK/R_OK.
@@ -120,6 +147,11 @@ class Inode {
   // mode carries the file type (S_IFREG, S_IFIFO, S_IFSOCK; devices are refused before).
   virtual Result<void> mknod(std::string_view name, unsigned mode, const Credentials& cred) {
     (void)name; (void)mode; (void)cred; return err(ENOTDIR);
+  }
+  // Character and block devices (mode carries S_IFCHR/S_IFBLK), for
+  // filesystems that can store them; the VFS checked CAP_MKNOD.
+  virtual Result<void> mknod_device(std::string_view name, unsigned mode, uint64_t rdev, const Credentials& cred) {
+    (void)name; (void)mode; (void)rdev; (void)cred; return err(EPERM);
   }
   virtual Result<void> symlink(std::string_view name, const std::string& target, const Credentials& cred) {
     (void)name; (void)target; (void)cred; return err(ENOTDIR);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernel/vfs/TmpfsNode.h"
+#include "kernel/vfs/Permission.h"
 
 namespace lx::tmpfs {
 
@@ -54,27 +55,22 @@ Result<NodeRef> Node::new_node(unsigned mode, const Credentials& cred) {
   if (sb_->used_inodes >= sb_->max_inodes) return err(ENOSPC);
   ++sb_->used_inodes;
   auto n = std::make_shared<Node>(sb_, mode, cred);
-  // A setgid directory hands its group (and, to subdirectories, the bit) down.
-  if (mode_ & S_ISGID) {
-    n->gid_ = gid_;
-    if (n->type() == abi::kSIfdir) n->mode_ |= S_ISGID;
-  }
+  abi::Stat dir{};
+  dir.st_mode = mode_;
+  dir.st_gid = gid_;
+  const NewOwner o = new_inode_owner(dir, mode, cred);
+  n->gid_ = o.gid;
+  n->mode_ = o.mode;
   return n;
 }
 
 void Node::check_access(int mask, const Credentials& cred, int* error) const {
-  *error = 0;
-  if (cred.uid == 0) {
-    // root reads and writes anything; executing needs some x bit (directories excepted).
-    if ((mask & kMayExec) && type() != abi::kSIfdir && !(mode_ & 0111)) *error = EACCES;
-    return;
-  }
-  unsigned bits = mode_;
-  if (cred.uid == uid_)
-    bits >>= 6;
-  else if (cred.gid == gid_)
-    bits >>= 3;
-  if ((static_cast<unsigned>(mask) & ~bits & 7) != 0) *error = EACCES;
+  abi::Stat st{};
+  st.st_mode = mode_;
+  st.st_uid = uid_;
+  st.st_gid = gid_;
+  Result<void> r = generic_permission(st, mask, cred);
+  *error = r.ok() ? 0 : r.error();
 }
 
 Result<void> Node::permission(int mask, const Credentials& cred) {

@@ -70,20 +70,20 @@ PathLoc Vfs::root_loc() const {
 Result<PathWalker> Vfs::walker(const std::string& base, const std::string& path, unsigned resolve) const {
   const PathLoc root = root_loc();
   if (resolve == 0) {
-    PathWalker w(*ns_, root, root, join_guest_path(base, path), 0, cred_);
+    PathWalker w(*ns_, root, root, join_guest_path(base, path), 0, cred());
     w.set_cache(dcache_.get());
     return w;
   }
   // RESOLVE_* restrict only the walk of `path`: the directory it starts
   // from (the dirfd) is found without them.
-  PathWalker b(*ns_, root, root, base.empty() ? std::string("/") : base, 0, cred_);
+  PathWalker b(*ns_, root, root, base.empty() ? std::string("/") : base, 0, cred());
   b.set_cache(dcache_.get());
   PathLoc start = TRY(b.resolve(true));
   if (!start.inode->is_dir()) return err(ENOTDIR);
   const bool confined = resolve & (kResolveBeneath | kResolveInRoot);
   // No cache for the restricted walk: a cached run would skip the
   // per-component checks (RESOLVE_NO_XDEV at mounts, for one).
-  return PathWalker(*ns_, confined ? start : root, start, path, resolve, cred_);
+  return PathWalker(*ns_, confined ? start : root, start, path, resolve, cred());
 }
 
 Result<PathLoc> Vfs::lookup(const std::string& base, const std::string& path, bool follow) const {
@@ -146,14 +146,14 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   // A FIFO is the kernel pipe its openers share, whatever filesystem holds
   // the name (a host FIFO is never opened on the host: that could block).
   if (type == abi::kSIfifo) {
-    TRY(loc.inode->permission(access_mask(flags), cred_));
-    return fifos_->open(loc.inode, flags, cred_.uid, cred_.gid);
+    TRY(loc.inode->permission(access_mask(flags), cred()));
+    return fifos_->open(loc.inode, flags, cred().uid, cred().gid);
   }
   // hostfs: the host checks access when it opens the inode.
   if (hostfs_fd(*loc.inode) < 0) {
     int mask = access_mask(flags);
     if (flags & abi::kOTrunc) mask |= kMayWrite;
-    TRY(loc.inode->permission(mask, cred_));
+    TRY(loc.inode->permission(mask, cred()));
   }
   return loc.inode->open(flags);
 }
@@ -185,7 +185,7 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode) 
     }
     if (found.error() != ENOENT) return err(found.error());
     if (dir.mnt->read_only) return err(EROFS);
-    Result<OpenFileRef> made = dir.inode->create(name, mode, flags, cred_);
+    Result<OpenFileRef> made = dir.inode->create(name, mode, flags, cred());
     if (!made.ok() && made.error() == EEXIST && !excl) {
       // Someone created it between our lookup and create: open theirs.
       PathLoc loc = TRY(w.lookup_last());
@@ -242,7 +242,7 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
     PathLoc dir = TRY(w.resolve(true));
     if (!dir.inode->is_dir()) return err(ENOTDIR);
     if (dir.mnt->read_only) return err(EROFS);
-    file = TRY(dir.inode->tmpfile(mode, flags, cred_));
+    file = TRY(dir.inode->tmpfile(mode, flags, cred()));
     file->set_guest_path(dir.path);
   } else if (flags & abi::kOCreat) {
     file = TRY(open_creating(w, flags, mode));
@@ -292,14 +292,14 @@ Result<void> Vfs::access(const std::string& base, const std::string& path, int m
   PathLoc loc = TRY(lookup(base, path, follow));
   if (mode == 0) return {};
   if ((mode & kMayWrite) && loc.mnt->read_only && is_fs_object(loc.inode->type())) return err(EROFS);
-  return loc.inode->permission(mode, cred_);
+  return loc.inode->permission(mode, cred());
 }
 
 Result<std::string> Vfs::resolve_directory(const std::string& base, const std::string& path) {
   PathLoc loc = TRY(lookup(base, path, true));
   if (!loc.inode->is_dir()) return err(ENOTDIR);
   // chdir needs search permission on the directory itself.
-  TRY(loc.inode->permission(kMayExec, cred_));
+  TRY(loc.inode->permission(kMayExec, cred()));
   return loc.path;
 }
 

@@ -40,9 +40,11 @@ class Vfs {
   Result<void> mount_filesystem(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
   const MountNamespace& mounts() const { return *ns_; }
 
-  // Who the guest is: owner of new tmpfs files, checked by tmpfs modes.
-  void set_credentials(Credentials cred) { cred_ = cred; }
-  const Credentials& credentials() const { return cred_; }
+  // Who is asking: the calling guest task's filesystem credentials
+  // (current_task()), or, on threads serving no task (instance set-up), the
+  // default set here. Owner of new tmpfs/lxfs files, checked by their modes.
+  void set_credentials(Credentials cred) { default_cred_ = std::move(cred); }
+  Credentials cred() const;
 
   // `base` is the absolute guest path of the directory that relative paths
   // start from (the cwd or a dirfd's path). flags/mode are the guest's open(2)
@@ -119,7 +121,7 @@ class Vfs {
   std::unique_ptr<MountNamespace> ns_;
   std::unique_ptr<FifoRegistry> fifos_;  // the pipes of open FIFOs
   std::unique_ptr<DirCache> dcache_;
-  Credentials cred_;
+  Credentials default_cred_;
 };
 
 // Lexical join of a guest base directory and a path ("" base means "/").

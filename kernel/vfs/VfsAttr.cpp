@@ -5,6 +5,7 @@
 // leaves them to the host, which judges the provider's user.
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/HostFs.h"
+#include "kernel/vfs/Permission.h"
 #include "kernel/vfs/Vfs.h"
 
 namespace lx {
@@ -15,13 +16,6 @@ constexpr int64_t kStRdonly = 1;  // ST_RDONLY in statfs f_flags
 
 bool kernel_checks_owner(const Inode& inode) { return hostfs_fd(inode) < 0; }
 
-Result<void> require_owner(Inode& inode, const Credentials& cred) {
-  if (!kernel_checks_owner(inode) || cred.uid == 0) return {};
-  abi::Stat st = TRY(inode.stat());
-  if (st.st_uid != cred.uid) return err(EPERM);
-  return {};
-}
-
 }  // namespace
 
 Result<void> Vfs::chmod(const std::string& base, const std::string& path, unsigned mode, bool follow) {
@@ -29,9 +23,12 @@ Result<void> Vfs::chmod(const std::string& base, const std::string& path, unsign
   if (loc.mnt->read_only) return err(EROFS);
   // Linux has no symlink modes: fchmodat(AT_SYMLINK_NOFOLLOW) on one fails.
   if (loc.inode->is_symlink()) return err(EOPNOTSUPP);
-  TRY(require_owner(*loc.inode, cred_));
   SetAttr a;
   a.mode = mode & 07777;
+  if (kernel_checks_owner(*loc.inode)) {
+    const abi::Stat st = TRY(loc.inode->stat());
+    a.mode = TRY(check_chmod(st, mode, cred()));
+  }
   return dirs_changed(loc.inode->setattr(a));
 }
 
@@ -42,11 +39,9 @@ Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32
   SetAttr a;
   if (uid != UINT32_MAX) a.uid = uid;
   if (gid != UINT32_MAX) a.gid = gid;
-  if (kernel_checks_owner(*loc.inode) && cred_.uid != 0) {
-    // Without CAP_CHOWN: only the owner, only to their own group, uid unchanged.
-    abi::Stat st = TRY(loc.inode->stat());
-    if (st.st_uid != cred_.uid || (a.uid && *a.uid != st.st_uid) || (a.gid && *a.gid != cred_.gid))
-      return err(EPERM);
+  if (kernel_checks_owner(*loc.inode)) {
+    const abi::Stat st = TRY(loc.inode->stat());
+    TRY(check_chown(st, uid, gid, cred()));
   }
   return dirs_changed(loc.inode->setattr(a));
 }
@@ -69,12 +64,12 @@ Result<void> Vfs::utimens(const std::string& base, const std::string& path, cons
   PathLoc loc = TRY(lookup(base, path, follow));
   if (!a.atime && !a.mtime) return {};  // both UTIME_OMIT: nothing to do, nothing checked
   if (loc.mnt->read_only) return err(EROFS);
-  if (kernel_checks_owner(*loc.inode) && cred_.uid != 0) {
-    abi::Stat st = TRY(loc.inode->stat());
-    if (st.st_uid != cred_.uid) {
-      // Setting the time to "now" needs write access; anything else, ownership.
+  if (kernel_checks_owner(*loc.inode)) {
+    // Setting the time to "now" needs write access; anything else, ownership.
+    const abi::Stat st = TRY(loc.inode->stat());
+    if (!owner_or_capable(st, cred())) {
       if (explicit_time) return err(EPERM);
-      TRY(loc.inode->permission(kMayWrite, cred_));
+      TRY(loc.inode->permission(kMayWrite, cred()));
     }
   }
   return loc.inode->setattr(a);
@@ -86,7 +81,7 @@ Result<void> Vfs::truncate(const std::string& base, const std::string& path, int
   if (loc.inode->is_dir()) return err(EISDIR);
   if (loc.inode->type() != abi::kSIfreg) return err(EINVAL);
   if (loc.mnt->read_only) return err(EROFS);
-  if (kernel_checks_owner(*loc.inode)) TRY(loc.inode->permission(kMayWrite, cred_));
+  if (kernel_checks_owner(*loc.inode)) TRY(loc.inode->permission(kMayWrite, cred()));
   SetAttr a;
   a.size = length;
   return loc.inode->setattr(a);

@@ -3,9 +3,25 @@
 // component kind, EROFS, EXDEV, EBUSY for mountpoints) in Linux's order;
 // filesystems make the ones that depend on the victim, atomically.
 #include "kernel/vfs/GuestFlags.h"
+#include "kernel/vfs/HostFs.h"
+#include "kernel/vfs/Permission.h"
 #include "kernel/vfs/Vfs.h"
 
 namespace lx {
+
+namespace {
+
+// Removing `victim` from `dir` (unlink, rmdir, either side of rename): the
+// parent's W|X and the sticky rule, for filesystems with their own owners
+// (hostfs leaves it to the host).
+Result<void> check_delete(Inode& dir, Inode& victim, const Credentials& cred) {
+  if (hostfs_fd(dir) >= 0) return {};
+  const abi::Stat d = TRY(dir.stat());
+  const abi::Stat v = TRY(victim.stat());
+  return may_delete(d, v, cred);
+}
+
+}  // namespace
 
 Result<void> Vfs::check_create(PathWalker& w, bool allow_trailing_slash) const {
   TRY(w.walk_parent());
@@ -25,11 +41,10 @@ Result<void> Vfs::mkdir(const std::string& base, const std::string& path, unsign
   if (path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
   TRY(check_create(w, true));
-  return w.dir().inode->mkdir(w.last(), mode & 07777, cred_);
+  return w.dir().inode->mkdir(w.last(), mode & 07777, cred());
 }
 
 Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsigned mode, uint64_t dev) {
-  (void)dev;  // devices are refused below; the others ignore it as Linux does
   unsigned type = mode & abi::kSIfmt;
   if (type == 0) type = abi::kSIfreg;
   // may_mknod(): checked before the path is even looked at.
@@ -40,16 +55,21 @@ Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsign
   if (path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
   TRY(check_create(w, false));
-  // Device nodes need CAP_MKNOD, which the guest does not get (no lxfs devices yet).
-  if (type == abi::kSIfchr || type == abi::kSIfblk) return err(EPERM);
-  return w.dir().inode->mknod(w.last(), type | (mode & 07777), cred_);
+  const Credentials c = cred();
+  // Device nodes need CAP_MKNOD and a filesystem that stores them (lxfs);
+  // the other types ignore dev as Linux does.
+  if (type == abi::kSIfchr || type == abi::kSIfblk) {
+    if (!c.capable(Credentials::kCapMknod)) return err(EPERM);
+    return w.dir().inode->mknod_device(w.last(), type | (mode & 07777), dev, c);
+  }
+  return w.dir().inode->mknod(w.last(), type | (mode & 07777), c);
 }
 
 Result<void> Vfs::symlink(const std::string& target, const std::string& base, const std::string& path) {
   if (target.empty() || path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
   TRY(check_create(w, false));
-  return w.dir().inode->symlink(w.last(), target, cred_);
+  return w.dir().inode->symlink(w.last(), target, cred());
 }
 
 Result<void> Vfs::link(const std::string& old_base, const std::string& old_path, const std::string& new_base,
@@ -85,6 +105,10 @@ Result<void> Vfs::link(const std::string& old_base, const std::string& old_path,
   if (new_dir.mnt->read_only) return err(EROFS);
   if (new_dir.mnt != old.mnt) return err(EXDEV);  // the file's own mount, as Linux compares
   if (old.inode->is_dir()) return err(EPERM);
+  if (hostfs_fd(*new_dir.inode) < 0) {
+    const abi::Stat nd = TRY(new_dir.inode->stat());
+    TRY(may_create(nd, cred()));
+  }
   return new_dir.inode->link(new_name, *old_dir.inode, old_name, *old.inode);
 }
 
@@ -99,6 +123,7 @@ Result<void> Vfs::unlink(const std::string& base, const std::string& path) {
   if (dir.mnt->read_only) return err(EROFS);
   PathLoc victim = TRY(w.lookup_last());
   if (w.trailing_slash()) return err(victim.inode->is_dir() ? EISDIR : ENOTDIR);
+  TRY(check_delete(*dir.inode, *victim.inode, cred()));
   if (victim.inode->is_dir()) return err(EISDIR);
   return dir.inode->unlink(name);
 }
@@ -118,6 +143,7 @@ Result<void> Vfs::rmdir(const std::string& base, const std::string& path) {
   if (dir.mnt->read_only) return err(EROFS);
   const std::string victim_path = path_child(dir.path, name);
   PathLoc victim = TRY(w.lookup_last());
+  TRY(check_delete(*dir.inode, *victim.inode, cred()));
   if (!victim.inode->is_dir()) return err(ENOTDIR);
   if (ns_->has_mount_at_or_below(victim_path)) return err(EBUSY);
   return dirs_changed(dir.inode->rmdir(name));
@@ -144,6 +170,19 @@ Result<void> Vfs::rename(const std::string& old_base, const std::string& old_pat
   Result<PathLoc> dst = nw.lookup_last();
   if (!dst.ok() && (dst.error() != ENOENT || (flags & kRenameExchange))) return err(dst.error());
   if (dst.ok() && (flags & kRenameNoreplace)) return err(EEXIST);
+  {
+    const Credentials c = cred();
+    TRY(check_delete(*old_dir.inode, *src.inode, c));
+    if (dst.ok()) {
+      TRY(check_delete(*new_dir.inode, *dst.value().inode, c));
+    } else if (hostfs_fd(*new_dir.inode) < 0) {
+      const abi::Stat nd = TRY(new_dir.inode->stat());
+      TRY(may_create(nd, c));
+    }
+    // Moving a directory to another parent rewrites its "..": write access to it.
+    if (src.inode->is_dir() && hostfs_fd(*src.inode) < 0 && !old_dir.inode->same_file(*new_dir.inode))
+      TRY(src.inode->permission(kMayWrite, c));
+  }
   // A trailing slash is only for directories (on either side when exchanging).
   if (!src.inode->is_dir() && (ow.trailing_slash() || (!(flags & kRenameExchange) && nw.trailing_slash())))
     return err(ENOTDIR);

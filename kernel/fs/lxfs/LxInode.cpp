@@ -1,0 +1,159 @@
+// lxfs inodes: lookups, attributes, permissions, links and renames. New
+// entries are made in LxCreate.cpp, xattrs in LxXattr.cpp.
+#include "kernel/fs/lxfs/LxInode.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kernel/vfs/HostFs.h"
+#include "kernel/vfs/Permission.h"
+
+namespace lx::lxfs {
+
+bool is_host_symlink(const abi::Stat& host_st) { return (host_st.st_mode & S_IFMT) == S_IFLNK; }
+
+Credentials caller_credentials() { return current_credentials().value_or(Credentials{}); }
+
+Result<std::shared_ptr<LxInode>> LxInode::wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root, int dirfd,
+                                               const char* name) {
+  const unsigned host_type = host->type();
+  std::optional<Meta> m;
+  // Host symlinks cannot carry user xattrs; other host types never get ours.
+  if (host_type == S_IFREG || host_type == S_IFDIR) {
+    m = name ? TRY(read_meta_at(dirfd, name)) : TRY(read_meta(hostfs_fd(*host)));
+    if (m && !meta_fits_host(m->mode & S_IFMT, host_type)) m.reset();
+  }
+  const unsigned type = m ? (m->mode & S_IFMT) : host_type;
+  return std::make_shared<LxInode>(std::move(sb), std::move(host), is_root, type, m);
+}
+
+int LxInode::fd() const { return hostfs_fd(*host_); }
+
+bool LxInode::same_file(const Inode& other) const {
+  const auto* o = dynamic_cast<const LxInode*>(&other);
+  return o && host_->same_file(*o->host_);
+}
+
+Result<Meta> LxInode::meta() {
+  abi::Stat st = TRY(guest_stat());
+  return Meta{st.st_uid, st.st_gid, st.st_mode, st.st_rdev};
+}
+
+Result<abi::Stat> LxInode::guest_stat() {
+  abi::Stat st = TRY(host_->stat());
+  std::optional<Meta> m;
+  if (has_fresh_) {
+    m = fresh_;
+    has_fresh_ = false;
+  } else if (!is_host_symlink(st)) {
+    m = TRY(read_meta(fd()));
+  }
+  if (!m || !meta_fits_host(m->mode & S_IFMT, st.st_mode & S_IFMT)) m = host_meta(st, sb_->host_uid, sb_->host_gid);
+  st.st_uid = m->uid;
+  st.st_gid = m->gid;
+  st.st_mode = m->mode;
+  st.st_rdev = m->rdev;
+  return st;
+}
+
+Result<void> LxInode::permission(int mask, const Credentials& cred) {
+  if (mask == 0) return {};
+  const abi::Stat st = TRY(guest_stat());
+  return generic_permission(st, mask, cred);
+}
+
+Result<InodeRef> LxInode::lookup(std::string_view name, const Credentials& cred) {
+  TRY(permission(kMayExec, cred));
+  if (reserved(name)) return err(ENOENT);
+  InodeRef h = TRY(host_->lookup(name, cred));
+  std::string n_str(name);
+  std::shared_ptr<LxInode> n = TRY(wrap(sb_, std::move(h), false, fd(), n_str.c_str()));
+  n->parent_host_ = host_;
+  n->name_ = std::move(n_str);
+  return InodeRef(std::move(n));
+}
+
+Result<InodeRef> LxInode::parent(Inode& mount_root, std::string_view parent_rel) {
+  auto* root = dynamic_cast<LxInode*>(&mount_root);
+  if (!root) return err(EXDEV);
+  InodeRef h = TRY(host_->parent(*root->host_, parent_rel));
+  return InodeRef(TRY(wrap(sb_, std::move(h), parent_rel.empty())));
+}
+
+Result<void> LxInode::link(std::string_view name, Inode& old_dir, std::string_view old_name, Inode& target) {
+  auto* od = dynamic_cast<LxInode*>(&old_dir);
+  auto* t = dynamic_cast<LxInode*>(&target);
+  if (!od || !t) return err(EXDEV);
+  if (reserved(name)) return err(EPERM);
+  return host_->link(name, *od->host_, old_name, *t->host_);
+}
+
+Result<void> LxInode::unlink(std::string_view name) {
+  if (reserved(name)) return err(ENOENT);
+  return host_->unlink(name);
+}
+
+Result<void> LxInode::rmdir(std::string_view name) {
+  if (reserved(name)) return err(ENOENT);
+  return host_->rmdir(name);
+}
+
+Result<void> LxInode::rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) {
+  auto* nd = dynamic_cast<LxInode*>(&new_dir);
+  if (!nd) return err(EXDEV);
+  if (reserved(old_name)) return err(ENOENT);
+  if (nd->reserved(new_name)) return err(EPERM);
+  return host_->rename(old_name, *nd->host_, new_name, flags);
+}
+
+Result<std::string> LxInode::readlink() {
+  if (type_ != S_IFLNK) return err(EINVAL);
+  if (host_->type() == S_IFLNK) return host_->readlink();
+  // A link file: the target is its content.
+  const int f = retry_eintr([&] { return ::open(fd_proc_path(fd()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY); });
+  if (f < 0) return err(errno);
+  HostFd file(f);
+  std::string target(abi::kPathMax, '\0');
+  size_t got = 0;
+  while (got < target.size()) {
+    const ssize_t n = retry_eintr([&] { return ::pread(file.get(), target.data() + got, target.size() - got,
+                                                      static_cast<off_t>(got)); });
+    if (n < 0) return err(errno);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  target.resize(got);
+  return target;
+}
+
+Result<OpenFileRef> LxInode::open(int flags) {
+  if (!(flags & abi::kOPath)) {
+    // Devices are opened by the kernel's device registry, not here; a
+    // socket file cannot be opened (ENXIO, as on Linux).
+    if (type_ == S_IFCHR || type_ == S_IFBLK || type_ == S_IFSOCK) return err(ENXIO);
+  }
+  OpenFileRef f = TRY(host_->open(flags));
+  return make_lx_file(shared_from_this(), std::move(f));
+}
+
+Result<void> LxInode::setattr(const SetAttr& a) {
+  if (a.mode || a.uid || a.gid) {
+    Meta m = TRY(meta());
+    if (a.uid) m.uid = *a.uid;
+    if (a.gid) m.gid = *a.gid;
+    if (a.uid || a.gid) m.mode = mode_after_chown(m.mode);
+    if (a.mode) m.mode = (m.mode & S_IFMT) | (*a.mode & 07777);
+    TRY(set_meta(m));
+  }
+  if (a.atime || a.mtime || a.size) {
+    SetAttr h;
+    h.atime = a.atime;
+    h.mtime = a.mtime;
+    h.size = a.size;
+    TRY(host_->setattr(h));
+  }
+  return {};
+}
+
+}  // namespace lx::lxfs

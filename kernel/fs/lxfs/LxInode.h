@@ -1,0 +1,112 @@
+// lxfs inodes: a hostfs inode (the host file, reached only by *at() calls
+// on O_PATH fds, as hostfs does) plus the guest's metadata from our xattr.
+// Names, data, links, renames and times are the host file's; owner, group,
+// mode, type and rdev are ours; permission checks are the VFS's DAC rules
+// (vfs/Permission.h) against the caller's credentials.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kernel/fs/lxfs/LxMeta.h"
+#include "kernel/vfs/HostFd.h"
+#include "kernel/vfs/Inode.h"
+
+namespace lx::lxfs {
+
+// One per lxfs instance.
+struct Super {
+  HostFd root_fd;     // the host directory (O_PATH)
+  HostFd staging_fd;  // <root>/.lxcore: new entries are built here, then renamed into place
+  uint32_t host_uid = 0, host_gid = 0;  // the provider's: such files appear as root's
+};
+
+inline constexpr char kStagingName[] = ".lxcore";
+
+class LxInode final : public Inode, public std::enable_shared_from_this<LxInode> {
+ public:
+  LxInode(std::shared_ptr<Super> sb, InodeRef host, bool is_root, unsigned type, std::optional<Meta> fresh)
+      : sb_(std::move(sb)), host_(std::move(host)), is_root_(is_root), type_(type), fresh_(fresh),
+        has_fresh_(true) {}
+
+  // Wraps a hostfs inode, reading its metadata (its guest type); `name` in
+  // host directory `dirfd` when known (one getxattrat, no /proc walk).
+  static Result<std::shared_ptr<LxInode>> wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root = false,
+                                               int dirfd = -1, const char* name = nullptr);
+
+  int fd() const;
+  bool is_root() const { return is_root_; }
+  Inode& host() { return *host_; }
+  const std::shared_ptr<Super>& super() const { return sb_; }
+  // The guest metadata now: our xattr, or the host's attributes.
+  Result<Meta> meta();
+  // Host stat with the guest metadata laid over it.
+  Result<abi::Stat> guest_stat();
+  // chmod/chown: rewrites our xattr in one setxattr (a host symlink is first
+  // turned into a link file, see README.md).
+  Result<void> set_meta(const Meta& m);
+
+  unsigned type() const override { return type_; }
+  bool same_file(const Inode& other) const override;
+  const void* fs_id() const override { return sb_.get(); }
+  Result<abi::Stat> stat() override { return guest_stat(); }
+  Result<void> permission(int mask, const Credentials& cred) override;
+
+  Result<InodeRef> lookup(std::string_view name, const Credentials& cred) override;
+  Result<InodeRef> parent(Inode& mount_root, std::string_view parent_rel) override;
+  Result<OpenFileRef> create(std::string_view name, unsigned mode, int flags, const Credentials& cred) override;
+  Result<void> mkdir(std::string_view name, unsigned mode, const Credentials& cred) override;
+  Result<void> mknod(std::string_view name, unsigned mode, const Credentials& cred) override;
+  Result<void> mknod_device(std::string_view name, unsigned mode, uint64_t rdev, const Credentials& cred) override;
+  Result<void> symlink(std::string_view name, const std::string& target, const Credentials& cred) override;
+  Result<void> link(std::string_view name, Inode& old_dir, std::string_view old_name, Inode& target) override;
+  Result<void> unlink(std::string_view name) override;
+  Result<void> rmdir(std::string_view name) override;
+  Result<void> rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) override;
+
+  Result<std::string> readlink() override;
+  Result<OpenFileRef> open(int flags) override;
+  Result<void> setattr(const SetAttr& attr) override;
+  Result<abi::StatFs> statfs() override { return host_->statfs(); }
+  Result<uint64_t> getxattr(const std::string& name, std::span<uint8_t> value) override;
+  Result<void> setxattr(const std::string& name, std::span<const uint8_t> value, int flags) override;
+  Result<uint64_t> listxattr(std::span<uint8_t> list) override;
+  Result<void> removexattr(const std::string& name) override;
+
+ private:
+  // A name the guest may not see or make: the staging directory at the root.
+  bool reserved(std::string_view name) const { return is_root_ && name == kStagingName; }
+  // Builds a new entry `name` here: make() creates it in the staging
+  // directory under a fresh name and returns an fd to it (O_PATH or open),
+  // which gets its metadata; then it is renamed into place (EEXIST if taken).
+  // rename_flags: RENAME_NOREPLACE for new names, 0 to replace (chown of a host symlink).
+  Result<HostFd> create_entry(int dirfd, std::string_view name, const Meta& m, unsigned rename_flags,
+                              const std::function<Result<HostFd>(int staging, const char* tmp)>& make);
+  Result<Meta> new_meta(unsigned mode, uint64_t rdev, const Credentials& cred);
+
+  std::shared_ptr<Super> sb_;
+  InodeRef host_;
+  bool is_root_;
+  unsigned type_;
+  std::optional<Meta> fresh_;  // the lookup's metadata read, good for one stat()
+  bool has_fresh_ = false;
+  // Where the lookup found it (host parent, name): lets chown turn a host
+  // symlink into a link file in place.
+  InodeRef parent_host_;
+  std::string name_;
+};
+
+// Whether `host` is a host symlink (stored without metadata).
+bool is_host_symlink(const abi::Stat& host_st);
+
+// The caller's credentials for fd-based operations (root when no task).
+Credentials caller_credentials();
+
+// An open lxfs file: the host file's I/O, our metadata (LxFile.cpp).
+OpenFileRef make_lx_file(std::shared_ptr<LxInode> inode, OpenFileRef host_file);
+
+}  // namespace lx::lxfs
