@@ -209,6 +209,7 @@ Result<void> exec_image(Task& task, const ExecRequest& req,
     TRY(unmap_all(task));
   TRY(load_program(task, req, prog, stack_size));
   task.tg().exe_path = join_guest_path(task.tg().cwd, prog.path);
+  task.tg().environ = req.envp;
   return {};
 }
 

@@ -105,7 +105,9 @@ class Vfs {
   // the directory reached (see stat()).
   bool final_is_plain_entry(const PathWalker& w) const;
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
-  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode);
+  // *same is set when the result is an existing description reached
+  // through a magic link: the caller must not rename it or change its flags.
+  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same);
   // The parent of a name to create: ENOENT/EEXIST/EROFS in Linux's order.
   Result<void> check_create(PathWalker& w, bool allow_trailing_slash) const;
 
