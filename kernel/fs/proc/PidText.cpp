@@ -388,6 +388,16 @@ std::string fd_link_name(OpenFile& f) {
       const auto major = static_cast<unsigned>((s.st_rdev >> 8) & 0xfff);
       const auto minor = static_cast<unsigned>((s.st_rdev & 0xff) | ((s.st_rdev >> 12) & 0xfff00));
       if (major >= 136 && major <= 143) return fmt("/dev/pts/%u", (major - 136) * 256 + minor);
+      // Host character devices passed in as stdio (no guest path): the
+      // names Linux's devtmpfs gives them.
+      static constexpr struct {
+        unsigned major, minor;
+        const char* name;
+      } kDevices[] = {{1, 3, "/dev/null"}, {1, 5, "/dev/zero"},   {1, 7, "/dev/full"},   {1, 8, "/dev/random"},
+                      {1, 9, "/dev/urandom"}, {5, 0, "/dev/tty"}, {5, 1, "/dev/console"}, {5, 2, "/dev/ptmx"}};
+      for (const auto& d : kDevices)
+        if (d.major == major && d.minor == minor) return d.name;
+      if (major == 4) return fmt("/dev/tty%u", minor);
       return fmt("/dev/char/%u:%u", major, minor);
     }
     case 0: return "anon_inode:[unknown]";
