@@ -15,6 +15,8 @@
 #include "cli/SignalForwarder.h"
 #include "kernel/Kernel.h"
 #include "kernel/fs/lxfs/LxFs.h"
+#include "kernel/fs/proc/ProcFs.h"
+#include "kernel/fs/sys/SysFs.h"
 #include "kernel/vfs/HostFile.h"
 #include "pico/linux/LinuxHost.h"
 
@@ -109,6 +111,12 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
     if (!r.ok() && r.error() != ENOENT)
       std::fprintf(stderr, "lx: cannot mount tmpfs on %s: %s\n", dir, std::strerror(r.error()));
   }
+  // The instance's own /proc and /sys replace the host's (which would show
+  // host processes and name the provider as /proc/self).
+  if (auto r = v.mount_filesystem("/proc", lx::make_procfs(), /*read_only=*/false, "proc"); !r.ok() && r.error() != ENOENT)
+    std::fprintf(stderr, "lx: cannot mount proc on /proc: %s\n", std::strerror(r.error()));
+  if (auto r = v.mount_filesystem("/sys", lx::make_sysfs(), /*read_only=*/true, "sysfs"); !r.ok() && r.error() != ENOENT)
+    std::fprintf(stderr, "lx: cannot mount sysfs on /sys: %s\n", std::strerror(r.error()));
   if (!shm.path().empty()) {
     auto r = v.mount_host(shm.path(), "/dev/shm", /*read_only=*/false);
     if (!r.ok() && r.error() != ENOENT)

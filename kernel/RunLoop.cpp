@@ -161,7 +161,6 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
     release_group(tg);
     return err(setup.error());
   }
-  task.comm = tg.exe_path.substr(tg.exe_path.rfind('/') + 1).substr(0, 15);
   tg.cmdline = argv;
   start_task(task);
 

@@ -1,6 +1,7 @@
 #include "kernel/Task.h"
 
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,12 @@ Mm::Mm(std::unique_ptr<pico::Process> proc) : pico_(std::move(proc)), mem_(*pico
 }
 
 Mm::~Mm() { pico_->kill(); }
+
+uint64_t boottime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 ThreadGroup::ThreadGroup(Kernel& kernel, std::shared_ptr<Mm> mm, int pid)
     : kernel_(kernel), mm_(std::move(mm)), fds_(std::make_shared<FdTable>()), pid_(pid) {}

@@ -28,6 +28,9 @@ namespace lx {
 class Kernel;
 struct PidHandle;
 
+// CLOCK_BOOTTIME now, in ns: the clock /proc's start times and uptime use.
+uint64_t boottime_ns();
+
 struct Rlimit {
   uint64_t cur;
   uint64_t max;
@@ -90,6 +93,8 @@ class ThreadGroup {
   std::array<SigAction, 64> sigactions{};
   std::string exe_path;  // guest path of the running image
   std::vector<std::string> cmdline;  // argv of the running image
+  std::vector<std::string> environ;  // envp of the running image (/proc/<pid>/environ)
+  uint64_t start_time_ns = boottime_ns();  // creation (fork), kept across exec
   bool did_exec = false;  // has exec'd since fork (setpgid on it is EACCES)
   std::shared_ptr<PidHandle> pid_handle;  // shared with pidfds (proc/PidFd.h); null until one exists
 
@@ -181,6 +186,7 @@ class Task {
     return sp > sas_ss_sp && sp - sas_ss_sp <= sas_ss_size;
   }
   std::string comm;                         // PR_SET_NAME / /proc/<pid>/comm
+  uint64_t start_time_ns = boottime_ns();   // /proc/<pid>/task/<tid>/stat starttime
   int pdeath_signal = 0;
   bool no_new_privs = false;
 

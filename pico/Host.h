@@ -42,6 +42,15 @@ struct Event {
 
 enum Prot : int { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
 
+// CPU time and memory of a pico process as the host accounts them (the
+// guest's /proc/<pid>/stat and status show them).
+struct ProcessUsage {
+  uint64_t utime_ticks = 0, stime_ticks = 0;  // USER_HZ (100 per second)
+  uint64_t minflt = 0, majflt = 0;
+  uint64_t rss_pages = 0;
+  uint64_t threads = 0;
+};
+
 struct Range {
   uint64_t start = 0;
   uint64_t end = 0;  // exclusive
@@ -139,6 +148,8 @@ class Process {
 
   // Tear the host side down now; threads' run() return Exited.
   virtual void kill() = 0;
+  // What the process has used so far; ENOSYS if the host cannot tell.
+  virtual Result<ProcessUsage> usage() { return lx::err(ENOSYS); }
 };
 
 class Host {
@@ -146,6 +157,14 @@ class Host {
   virtual ~Host() = default;
   virtual Result<std::unique_ptr<Process>> create_process() = 0;
   virtual std::string name() const = 0;
+  // Host-wide figures the guest's /proc shows or derives from, as Linux
+  // formats them: "cpuinfo", "meminfo", "stat", "uptime", "loadavg" (the
+  // CPUs and memory guests really run on). ENOENT for other names, ENOSYS
+  // when the host has no such text.
+  virtual Result<std::string> system_info(const std::string& name) const {
+    (void)name;
+    return lx::err(ENOSYS);
+  }
 };
 
 }  // namespace pico

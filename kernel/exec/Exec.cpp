@@ -63,6 +63,13 @@ struct Program {
   ElfFile interp;
 };
 
+// The canonical guest path of a loaded image (symlinks followed, as Linux's
+// /proc/<pid>/exe and maps name it), or the path as given if unknown.
+std::string image_path(const OpenFileRef& file, const std::string& cwd, const std::string& path) {
+  if (file && !file->guest_path().empty()) return file->guest_path();
+  return join_guest_path(cwd, path);
+}
+
 Result<Program> resolve_program(Task& task, const ExecRequest& req) {
   Program prog;
   prog.path = req.path;
@@ -167,11 +174,12 @@ Result<void> load_program(Task& task, const ExecRequest& req, const Program& pro
 
   uint64_t bias = TRY(choose_load_bias(mm, prog.elf, kEtDynBase + random_pages(kPieRndPages)));
   const std::string& cwd = task.tg().cwd;
-  LoadedElf main = TRY(load_elf(task, prog.elf, prog.file, join_guest_path(cwd, prog.path), bias));
+  LoadedElf main = TRY(load_elf(task, prog.elf, prog.file, image_path(prog.file, cwd, prog.path), bias));
   uint64_t entry = main.entry, interp_base = 0;
   if (prog.interp_file) {
     uint64_t ibias = TRY(choose_load_bias(mm, prog.interp, 0));
-    LoadedElf interp = TRY(load_elf(task, prog.interp, prog.interp_file, join_guest_path(cwd, prog.elf.interp), ibias));
+    LoadedElf interp =
+        TRY(load_elf(task, prog.interp, prog.interp_file, image_path(prog.interp_file, cwd, prog.elf.interp), ibias));
     entry = interp.entry;
     interp_base = interp.bias;
   }
@@ -218,7 +226,11 @@ Result<void> exec_image(Task& task, const ExecRequest& req,
     TRY(unmap_all(task));
   apply_setid(task.tg(), prog.st);
   TRY(load_program(task, req, prog, stack_size));
-  task.tg().exe_path = join_guest_path(task.tg().cwd, prog.path);
+  task.tg().exe_path = image_path(prog.file, task.tg().cwd, prog.path);
+  // comm is the last component of the name exec was given (a script's
+  // own name, a symlink's name), not of the file it led to.
+  task.comm = req.path.substr(req.path.rfind('/') + 1).substr(0, 15);
+  task.tg().environ = req.envp;
   return {};
 }
 

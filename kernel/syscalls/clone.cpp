@@ -98,6 +98,7 @@ Result<long> do_clone(Task& t, const CloneArgs& c) {
     ctg->sigactions = ptg.sigactions;
     ctg->exe_path = ptg.exe_path;
     ctg->cmdline = ptg.cmdline;
+    ctg->environ = ptg.environ;
     ctg->pgid = ptg.pgid;
     ctg->sid = ptg.sid;
     ctg->personality = ptg.personality;

@@ -92,7 +92,6 @@ void finish_exec(Task& t, const std::vector<std::string>& argv) {
   tg.sgid = tg.fsgid = tg.egid;
   tg.cmdline = argv;
   tg.did_exec = true;
-  t.comm = tg.exe_path.substr(tg.exe_path.rfind('/') + 1).substr(0, 15);
   tg.release_vfork_parent();
   if (t.tid() != tg.pid()) t.kernel().retid(t, tg.pid());  // a thread that execs takes the leader's pid
   t.regs_replaced = true;

@@ -22,6 +22,7 @@
 #include "kernel/sched/TimeConv.h"
 #include "kernel/sched/Wait.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/syscalls/Uts.h"
 
 namespace lx {
 
@@ -78,6 +79,22 @@ Result<long> set_uts_name(Task& t, const SyscallArgs& a, std::optional<std::stri
   uts_overrides[&t.kernel()].*field = std::move(name);
   return 0;
 }
+}  // namespace
+
+std::string uts_hostname(const Kernel& k) {
+  std::lock_guard lock(uts_mu);
+  auto it = uts_overrides.find(&k);
+  return it != uts_overrides.end() && it->second.hostname ? *it->second.hostname : k.config().hostname;
+}
+
+std::string uts_domainname(const Kernel& k) {
+  std::lock_guard lock(uts_mu);
+  auto it = uts_overrides.find(&k);
+  return it != uts_overrides.end() && it->second.domainname ? *it->second.domainname : "(none)";
+}
+
+namespace {
+
 Result<long> sys_sethostname(Task& t, const SyscallArgs& a) { return set_uts_name(t, a, &UtsOverride::hostname); }
 Result<long> sys_setdomainname(Task& t, const SyscallArgs& a) { return set_uts_name(t, a, &UtsOverride::domainname); }
 

@@ -169,6 +169,14 @@ class Inode {
 
   // ---- any inode
   virtual Result<std::string> readlink() { return err(EINVAL); }
+  // procfs magic links (/proc/<pid>/{exe,cwd,root,fd/N}): RESOLVE_NO_MAGICLINKS
+  // refuses them. Following one normally walks readlink()'s path; when the
+  // file has no path (a pipe, socket or anonymous file) magic_target() is
+  // an inode whose open() hands back that very description
+  // (reopens_description()), which the VFS returns as is.
+  virtual bool is_magic_link() const { return false; }
+  virtual InodeRef magic_target() { return nullptr; }
+  virtual bool reopens_description() const { return false; }
   // Opens for I/O with the guest's open flags (O_TRUNC applied here).
   virtual Result<OpenFileRef> open(int flags) = 0;
   virtual Result<void> setattr(const SetAttr& attr) = 0;

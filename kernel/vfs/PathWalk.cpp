@@ -48,6 +48,15 @@ Result<void> PathWalker::push_path(std::string_view path) {
 
 Result<void> PathWalker::queue_symlink(const PathLoc& link) {
   if (resolve_ & kResolveNoSymlinks) return err(ELOOP);
+  if (link.inode->is_magic_link()) {
+    if (resolve_ & kResolveNoMagiclinks) return err(ELOOP);
+    if (InodeRef target = link.inode->magic_target()) {
+      // No path to walk: the walk ends (or goes on) at the open file itself.
+      if (++links_ > kMaxSymlinks) return err(ELOOP);
+      cur_ = PathLoc{link.mnt, std::move(target), link.path};
+      return {};
+    }
+  }
   std::string target = TRY(link.inode->readlink());
   return queue_target(target);
 }

@@ -158,7 +158,7 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   return loc.inode->open(flags);
 }
 
-Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode) {
+Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, bool* same) {
   const bool excl = flags & abi::kOExcl;
   const bool nofollow = excl || (flags & abi::kONofollow);
   for (;;) {
@@ -178,6 +178,10 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode) 
       const PathLoc& loc = found.value();
       if (loc.inode->is_symlink()) {
         if (nofollow) return err(ELOOP);
+        if (InodeRef target = loc.inode->is_magic_link() ? loc.inode->magic_target() : nullptr) {
+          *same = true;
+          return target->open(flags);
+        }
         TRY(w.follow(loc));
         continue;  // a dangling symlink creates its target
       }
@@ -245,11 +249,14 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
     file = TRY(dir.inode->tmpfile(mode, flags, cred()));
     file->set_guest_path(dir.path);
   } else if (flags & abi::kOCreat) {
-    file = TRY(open_creating(w, flags, mode));
+    bool same = false;
+    file = TRY(open_creating(w, flags, mode, &same));
+    if (same) return file;
   } else {
     file = TRY(open_plain_child(w, flags, resolve));
     if (!file) {
       PathLoc loc = TRY(w.resolve(!(flags & abi::kONofollow)));
+      if (loc.inode->reopens_description()) return loc.inode->open(flags);
       file = TRY(open_existing(loc, flags));
       file->set_guest_path(loc.path);
     }

@@ -107,7 +107,9 @@ class Vfs {
   // the directory reached (see stat()).
   bool final_is_plain_entry(const PathWalker& w) const;
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
-  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode);
+  // *same is set when the result is an existing description reached
+  // through a magic link: the caller must not rename it or change its flags.
+  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same);
   // Read-only opens of a plain final name, through Inode::open_child; null
   // when the normal walk must decide (w then stands at the final name's parent).
   Result<OpenFileRef> open_plain_child(PathWalker& w, int flags, unsigned resolve);

@@ -30,6 +30,7 @@ class LinuxHost final : public Host {
   ~LinuxHost() override;
   Result<std::unique_ptr<Process>> create_process() override;
   std::string name() const override { return "linux-seccomp"; }
+  Result<std::string> system_info(const std::string& name) const override;
 
  private:
   LinuxHost(int stub_fd, LinuxHostOptions opts);

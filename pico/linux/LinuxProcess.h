@@ -101,6 +101,7 @@ class LinuxProcess final : public Process {
   uint64_t vdso_base() const override { return vdso_; }
   uint64_t fpstate_size() const override { return fp_.frame_size(); }
   void kill() override;
+  Result<ProcessUsage> usage() override;
 
   pid_t pid() const { return pid_; }
   void* control_block() const { return ctl_; }
