@@ -14,6 +14,7 @@
 #include "cli/ShmDir.h"
 #include "cli/SignalForwarder.h"
 #include "kernel/Kernel.h"
+#include "kernel/dev/DevSetup.h"
 #include "kernel/vfs/HostFile.h"
 #include "pico/linux/LinuxHost.h"
 
@@ -83,7 +84,7 @@ void make_guest_dirs(lx::Vfs& vfs, const std::string& path) {
 }
 
 // The instance's mounts: the root (host / or --root DIR, read-only), tmpfs
-// on /tmp and /run, a private /dev/shm, the caller's cwd read-write at its own path (default
+// on /tmp and /run, the kernel's /dev (devices, devpts), a private /dev/shm, the caller's cwd read-write at its own path (default
 // root only), then every --bind. Returns an exit status on failure.
 lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, const lx::cli::ShmDir& shm) {
   auto vfs = lx::Vfs::create(opts.root, /*read_only=*/true);
@@ -96,6 +97,11 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
     auto r = v.mount_tmpfs(dir);
     if (!r.ok() && r.error() != ENOENT)
       std::fprintf(stderr, "lx: cannot mount tmpfs on %s: %s\n", dir, std::strerror(r.error()));
+  }
+  {
+    auto r = lx::setup_dev(v);
+    if (!r.ok() && r.error() != ENOENT)
+      std::fprintf(stderr, "lx: cannot set up /dev: %s\n", std::strerror(r.error()));
   }
   if (!shm.path().empty()) {
     auto r = v.mount_host(shm.path(), "/dev/shm", /*read_only=*/false);
