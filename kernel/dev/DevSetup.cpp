@@ -10,11 +10,11 @@
 
 namespace lx {
 
-Result<void> setup_dev(Vfs& vfs) {
+Result<void> setup_dev(Vfs& vfs, HostTtyOpener host_tty) {
   DeviceRegistry& reg = vfs.devices();
   register_mem_devices(reg);
   auto ptys = std::make_shared<PtyTable>();
-  register_tty_devices(reg, ptys);
+  register_tty_devices(reg, ptys, std::move(host_tty));
 
   TmpfsOptions opts;
   opts.root_mode = 0755;

@@ -5,13 +5,15 @@
 #pragma once
 
 #include "kernel/base/Result.h"
+#include "kernel/tty/TtyDevices.h"
 
 namespace lx {
 
 class Vfs;
 
 // ENOENT when the root has no /dev directory to mount on (the devices are
-// registered anyway, so device nodes elsewhere still open).
-Result<void> setup_dev(Vfs& vfs);
+// registered anyway, so device nodes elsewhere still open). host_tty: see
+// TtyDevices.h.
+Result<void> setup_dev(Vfs& vfs, HostTtyOpener host_tty = {});
 
 }  // namespace lx

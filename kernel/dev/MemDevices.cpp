@@ -43,6 +43,7 @@ class MemFile final : public DeviceFile {
   // may skip the guest buffer.
   bool discards_writes() const override { return kind_ == Mem::Null || kind_ == Mem::Zero; }
   bool positional() const override { return true; }
+  bool maps_as_anonymous() const override { return kind_ == Mem::Zero; }
 
  private:
   Result<uint64_t> fill(std::span<uint8_t> buf) {

@@ -1,6 +1,7 @@
 #include "kernel/tty/TtyDevices.h"
 
 #include "kernel/CurrentTask.h"
+#include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/dev/DeviceId.h"
 #include "kernel/dev/DeviceRegistry.h"
@@ -10,17 +11,24 @@ namespace lx {
 
 namespace {
 
-Result<OpenFileRef> open_ctty(const InodeRef& node, int flags) {
+Result<OpenFileRef> open_ctty(const InodeRef& node, int flags, const HostTtyOpener& host_tty) {
   Task* t = current_task();
-  if (!t || !t->tg().ctty) return err(ENXIO);
+  if (!t) return err(ENXIO);
+  if (!t->tg().ctty) {
+    const ThreadGroup* init = t->kernel().init();
+    if (host_tty && init && t->tg().sid == init->sid) return host_tty(flags);
+    return err(ENXIO);
+  }
   // Opening /dev/tty never changes which terminal controls the session.
   return open_pty_slave(t->tg().ctty, node, flags | abi::kONoctty);
 }
 
 }  // namespace
 
-void register_tty_devices(DeviceRegistry& reg, const std::shared_ptr<PtyTable>& table) {
-  reg.add(kTtyAuxMajor, 0, 2, [](uint32_t, const InodeRef& node, int flags) { return open_ctty(node, flags); });
+void register_tty_devices(DeviceRegistry& reg, const std::shared_ptr<PtyTable>& table, HostTtyOpener host_tty) {
+  reg.add(kTtyAuxMajor, 0, 2, [host_tty = std::move(host_tty)](uint32_t, const InodeRef& node, int flags) {
+    return open_ctty(node, flags, host_tty);
+  });
   reg.add(kTtyAuxMajor, 2, 1, [table](uint32_t, const InodeRef& node, int) -> Result<OpenFileRef> {
     Task* t = current_task();
     const uint32_t uid = t ? t->tg().fsuid : 0, gid = t ? t->tg().fsgid : 0;

@@ -162,6 +162,34 @@ TEST(DevZero, BadBufferIsEFAULT) {
   EXPECT_ERRNO(EFAULT, read(fd.get(), page.End(), 16));
 }
 
+TEST(DevZero, PrivateMappingIsZeroedMemory) {
+  Fd fd(open("/dev/zero", O_RDWR));
+  ASSERT_GE(fd.get(), 0);
+  auto* p = static_cast<char*>(mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0));
+  ASSERT_NE(MAP_FAILED, p) << strerror(errno);
+  EXPECT_EQ(0, p[0] | p[8191]);
+  p[100] = 7;
+  EXPECT_EQ(7, p[100]);
+  munmap(p, 8192);
+}
+
+TEST(DevZero, SharedMappingIsSharedWithChildren) {
+  Fd fd(open("/dev/zero", O_RDWR));
+  ASSERT_GE(fd.get(), 0);
+  auto* p = static_cast<volatile int*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0));
+  ASSERT_NE(MAP_FAILED, p) << strerror(errno);
+  EXPECT_EQ(0, p[0]);
+  fflush(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    p[0] = 42;
+    _exit(0);
+  }
+  ASSERT_EQ(pid, waitpid(pid, nullptr, 0));
+  EXPECT_EQ(42, p[0]);
+  munmap(const_cast<int*>(p), 4096);
+}
+
 TEST(DevFull, WriteIsENOSPC) {
   Fd fd(open("/dev/full", O_RDWR));
   ASSERT_GE(fd.get(), 0);

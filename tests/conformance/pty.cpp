@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -83,13 +84,19 @@ void SetLflag(int fd, tcflag_t on, tcflag_t off) {
 
 // A child that makes the slave its controlling terminal in a new session,
 // says so on `ready`, then runs body(fd) and exits with its result.
+// The child keeps no copy of the pair's fds (the master's last close must
+// be the parent's) and dumps no core (SIGQUIT).
 template <typename F>
-pid_t SessionChild(const std::string& slave, int ready_fd, F body) {
+pid_t SessionChild(const PtyPair& p, int ready_fd, F body) {
   fflush(nullptr);
   pid_t pid = fork();
   if (pid != 0) return pid;
+  close(p.master);
+  close(p.slave);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
   if (setsid() < 0) _exit(90);
-  int fd = open(slave.c_str(), O_RDWR);  // a session leader's first tty becomes its terminal
+  int fd = open(p.name.c_str(), O_RDWR);  // a session leader's first tty becomes its terminal
   if (fd < 0) _exit(91);
   if (tcgetpgrp(fd) != getpid()) _exit(92);
   char c = 1;
@@ -421,7 +428,7 @@ TEST(PtyJobControl, InterruptCharacterSignalsForegroundGroup) {
     PtyPair p;
     ASSERT_TRUE(p.ok());
     Pipe ready;
-    pid_t pid = SessionChild(p.name, ready.w, [](int) {
+    pid_t pid = SessionChild(p, ready.w, [](int) {
       for (;;) pause();
       return 0;
     });
@@ -438,7 +445,7 @@ TEST(PtyJobControl, SuspendCharacterStopsForegroundGroup) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
   Pipe ready;
-  pid_t pid = SessionChild(p.name, ready.w, [](int) {
+  pid_t pid = SessionChild(p, ready.w, [](int) {
     for (;;) pause();
     return 0;
   });
@@ -460,7 +467,7 @@ TEST(PtyJobControl, WinsizeChangeSendsSigwinch) {
   sigemptyset(&set);
   sigaddset(&set, SIGWINCH);
   sigprocmask(SIG_BLOCK, &set, &old);
-  pid_t pid = SessionChild(p.name, ready.w, [&](int) {
+  pid_t pid = SessionChild(p, ready.w, [&](int) {
     timespec ts{10, 0};
     return sigtimedwait(&set, nullptr, &ts) == SIGWINCH ? 0 : 1;
   });
@@ -477,7 +484,7 @@ TEST(PtyJobControl, SessionLeaderControlsTerminal) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
   Pipe ready;
-  pid_t pid = SessionChild(p.name, ready.w, [](int fd) {
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
     if (tcgetsid(fd) != getpid()) return 1;
     // Already ours: TIOCSCTTY again is a no-op.
     if (ioctl(fd, TIOCSCTTY, 0) != 0) return 2;
@@ -499,7 +506,7 @@ TEST(PtyJobControl, TiocscttyRules) {
   ASSERT_TRUE(p.ok());
   Pipe ready;
   const std::string name = p.name;
-  pid_t pid = SessionChild(p.name, ready.w, [&](int) {
+  pid_t pid = SessionChild(p, ready.w, [&](int) {
     // A child that is not a session leader may not take a terminal.
     pid_t c = fork();
     if (c == 0) {
@@ -521,7 +528,7 @@ TEST(PtyJobControl, TcsetpgrpMovesForegroundWithinSession) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
   Pipe ready;
-  pid_t pid = SessionChild(p.name, ready.w, [](int fd) {
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
     // Shells ignore SIGTTOU so they can give the terminal away and back.
     signal(SIGTTOU, SIG_IGN);
     Pipe go;
@@ -555,7 +562,7 @@ TEST(PtyJobControl, BackgroundReadGetsSigttin) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
   Pipe ready;
-  pid_t pid = SessionChild(p.name, ready.w, [](int fd) {
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
     pid_t job = fork();
     if (job == 0) {
       setpgid(0, 0);  // a background group of the session
@@ -581,7 +588,7 @@ TEST(PtyJobControl, BackgroundReadWithSigttinIgnoredIsEIO) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
   Pipe ready;
-  pid_t pid = SessionChild(p.name, ready.w, [](int fd) {
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
     pid_t job = fork();
     if (job == 0) {
       setpgid(0, 0);
@@ -609,7 +616,7 @@ TEST(PtyJobControl, MasterCloseHangsUpSessionLeader) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
   Pipe ready;
-  pid_t pid = SessionChild(p.name, ready.w, [](int) {
+  pid_t pid = SessionChild(p, ready.w, [](int) {
     for (;;) pause();
     return 0;
   });
