@@ -12,6 +12,7 @@
 #include "kernel/sched/WaitQueue.h"
 #include "kernel/tty/LineDiscipline.h"
 #include "kernel/vfs/GuestFlags.h"
+#include "kernel/vfs/Inode.h"
 #include "kernel/vfs/OpenFile.h"
 
 namespace lx {

@@ -85,10 +85,20 @@ TEST(DevNodes, StdioAndFdAreProcSelfLinks) {
   EXPECT_STREQ("/proc/self/fd", buf);
 }
 
-TEST(DevNodes, ShmIsAWritableStickyDirectory) {
+TEST(DevNodes, ShmIsAWritableDirectory) {
   struct stat st{};
   ASSERT_EQ(0, stat("/dev/shm", &st));
   EXPECT_TRUE(S_ISDIR(st.st_mode));
+  char path[] = "/dev/shm/lxconf-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  close(fd);
+  EXPECT_EQ(0, unlink(path));
+}
+
+TEST(DevNodes, ShmIsSticky) {
+  struct stat st{};
+  ASSERT_EQ(0, stat("/dev/shm", &st));
   EXPECT_EQ(01777u, st.st_mode & 07777);
 }
 

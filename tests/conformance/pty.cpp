@@ -229,6 +229,9 @@ TEST(PtyCanonical, PartialLineIsNotReadable) {
   char buf[8];
   EXPECT_ERRNO(EAGAIN, read(p.slave, buf, sizeof buf));
   Put(p.master, "\n");
+  // Linux hands input to the line discipline asynchronously: wait for it.
+  pf.revents = 0;
+  ASSERT_EQ(1, poll(&pf, 1, kTimeoutMs));
   ASSERT_EQ(0, ioctl(p.slave, FIONREAD, &avail));
   EXPECT_EQ(4, avail);
   EXPECT_EQ("abc\n", ReadLine(p.slave));
@@ -441,21 +444,38 @@ TEST(PtyJobControl, InterruptCharacterSignalsForegroundGroup) {
   }
 }
 
-TEST(PtyJobControl, SuspendCharacterStopsForegroundGroup) {
+// The stopped job must not be an orphaned group (those ignore SIGTSTP), so
+// it is a child of the session leader in a group of its own, as a shell
+// runs a foreground job.
+TEST(PtyJobControl, SuspendCharacterStopsForegroundJob) {
   PtyPair p;
   ASSERT_TRUE(p.ok());
-  Pipe ready;
-  pid_t pid = SessionChild(p, ready.w, [](int) {
-    for (;;) pause();
-    return 0;
+  Pipe ready, job_ready;
+  const int job_ready_w = job_ready.w;
+  pid_t pid = SessionChild(p, ready.w, [job_ready_w](int fd) {
+    signal(SIGTTOU, SIG_IGN);
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      for (;;) pause();
+    }
+    setpgid(job, job);
+    if (tcsetpgrp(fd, job) != 0) return 1;
+    char c = 1;
+    if (write(job_ready_w, &c, 1) != 1) return 2;
+    int st = 0;
+    pid_t r = WaitPidWithin(job, &st, WUNTRACED, 10000);
+    kill(job, SIGKILL);
+    waitpid(job, nullptr, 0);
+    if (r != job) return 3;
+    return WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP ? 0 : 4;
   });
   ASSERT_TRUE(WaitReady(ready.r));
+  ASSERT_TRUE(WaitReady(job_ready.r));
   Put(p.master, "\x1a");
-  int status = WaitChild(pid, WUNTRACED);
-  EXPECT_TRUE(WIFSTOPPED(status)) << status;
-  if (WIFSTOPPED(status)) EXPECT_EQ(SIGTSTP, WSTOPSIG(status));
-  kill(pid, SIGKILL);
-  WaitPid(pid, &status);
+  int status = WaitChild(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST(PtyJobControl, WinsizeChangeSendsSigwinch) {
