@@ -17,6 +17,7 @@
 #include "kernel/fs/lxfs/LxFs.h"
 #include "kernel/fs/proc/ProcFs.h"
 #include "kernel/fs/sys/SysFs.h"
+#include "kernel/dev/DevSetup.h"
 #include "kernel/vfs/HostFile.h"
 #include "pico/linux/LinuxHost.h"
 
@@ -86,8 +87,16 @@ void make_guest_dirs(lx::Vfs& vfs, const std::string& path) {
   }
 }
 
+// /dev/tty for the guest's first session: the host terminal lx runs in
+// (ENXIO from the host when there is none), as a host fd like the stdio.
+lx::Result<lx::OpenFileRef> open_host_tty(int flags) {
+  const int fd = ::open("/dev/tty", (flags & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return lx::err(errno);
+  return lx::make_host_fd_file(fd, flags);
+}
+
 // The instance's mounts: the root (host / or --root DIR, read-only), tmpfs
-// on /tmp and /run, a private /dev/shm, the caller's cwd read-write at its own path (default
+// on /tmp and /run, the kernel's /dev (devices, devpts), a private /dev/shm, the caller's cwd read-write at its own path (default
 // root only), then every --bind. Returns an exit status on failure.
 lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, const lx::cli::ShmDir& shm) {
   auto vfs = lx::Vfs::create(opts.root, /*read_only=*/true);
@@ -117,6 +126,11 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
     std::fprintf(stderr, "lx: cannot mount proc on /proc: %s\n", std::strerror(r.error()));
   if (auto r = v.mount_filesystem("/sys", lx::make_sysfs(), /*read_only=*/true, "sysfs"); !r.ok() && r.error() != ENOENT)
     std::fprintf(stderr, "lx: cannot mount sysfs on /sys: %s\n", std::strerror(r.error()));
+  {
+    auto r = lx::setup_dev(v, open_host_tty);
+    if (!r.ok() && r.error() != ENOENT)
+      std::fprintf(stderr, "lx: cannot set up /dev: %s\n", std::strerror(r.error()));
+  }
   if (!shm.path().empty()) {
     auto r = v.mount_host(shm.path(), "/dev/shm", /*read_only=*/false);
     if (!r.ok() && r.error() != ENOENT)

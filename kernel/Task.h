@@ -26,6 +26,7 @@
 namespace lx {
 
 class Kernel;
+class Pty;
 struct PidHandle;
 
 // CLOCK_BOOTTIME now, in ns: the clock /proc's start times and uptime use.
@@ -100,6 +101,9 @@ class ThreadGroup {
 
   int pgid = 0;  // process group and session ids
   int sid = 0;
+  // The controlling terminal (inherited by fork, dropped by setsid and
+  // hang-up; see tty/JobControl.h); null if none.
+  std::shared_ptr<Pty> ctty;
   uint32_t personality = 0;  // PER_LINUX
   int dumpable = 1;
   bool child_subreaper = false;

@@ -4,6 +4,7 @@
 
 #include "kernel/Kernel.h"
 #include "kernel/proc/PidFd.h"
+#include "kernel/tty/JobControl.h"
 
 namespace lx {
 
@@ -88,6 +89,9 @@ void group_became_zombie(ThreadGroup& tg) {
   tg.set_fds(std::make_shared<FdTable>());
   tg.set_mm(nullptr);
   tg.release_vfork_parent();
+  // A session leader's exit hangs its terminal up for the session.
+  if (tg.sid == tg.pid()) disassociate_ctty(tg, true);
+  tg.ctty.reset();
 
   // Orphans: reparent to the reaper; pdeath signals; zombies wake the reaper.
   ThreadGroup* reaper = find_reaper(tg);

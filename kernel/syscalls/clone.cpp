@@ -101,6 +101,7 @@ Result<long> do_clone(Task& t, const CloneArgs& c) {
     ctg->environ = ptg.environ;
     ctg->pgid = ptg.pgid;
     ctg->sid = ptg.sid;
+    ctg->ctty = ptg.ctty;
     ctg->personality = ptg.personality;
     ctg->dumpable = ptg.dumpable;
     ctg->uid = ptg.uid; ctg->euid = ptg.euid; ctg->suid = ptg.suid; ctg->fsuid = ptg.fsuid;

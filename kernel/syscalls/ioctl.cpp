@@ -36,8 +36,9 @@ Result<long> sys_ioctl(Task& task, const SyscallArgs& a) {
 
 void register_ioctl(SyscallTable& t) {
   t.add(16, "ioctl", Support::Partial, sys_ioctl, {Arg::Fd, Arg::Hex, Arg::Hex},
-        "FIOCLEX, FIONCLEX, FIONBIO; on host files FIONREAD, and on terminals TCGETS, TCSETS/W/F and "
-        "TIOCGWINSZ; other commands ENOTTY");
+        "FIOCLEX, FIONCLEX, FIONBIO; on host files FIONREAD, and on host terminals TCGETS, TCSETS/W/F and "
+        "TIOCGWINSZ; on ptys TCGETS/TCSETS/W/F, TIOCG/SWINSZ, TIOCSCTTY, TIOCNOTTY, TIOCG/SPGRP, TIOCGSID, "
+        "FIONREAD, TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCGPTN, TIOCS/GPTLCK; other commands ENOTTY");
 }
 
 }  // namespace lx

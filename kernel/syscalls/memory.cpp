@@ -150,11 +150,18 @@ Result<long> do_mmap(Task& task, MmapRequest r) {
   const bool shared = type != kMapPrivate;
   Vma vma = make_vma(addr, end, to_prot(r.prot));
   vma.shared = shared;
-  if (anonymous && !shared) {
+  if (file && file->maps_as_anonymous()) {
+    // Linux's mmap_zero: /dev/zero gives anonymous memory (shmem if shared).
+    if (file->status_flags() & kOpenPath) return err(EBADF);
+    if (!file->readable()) return err(EACCES);
+    if (shared && (r.prot & pico::kProtWrite) && !file->writable()) return err(EACCES);
+    file.reset();
+  }
+  if (!file && !shared) {
     TRY(map_fixed(task, vma));
     return static_cast<long>(addr);
   }
-  if (anonymous) {
+  if (!file) {
     // Shared anonymous memory is a deleted file as on Linux (shmem behind
     // "/dev/zero (deleted)"): a host memfd, so that the pages stay shared
     // with every later mapping of them (mremap, and fork once it exists).

@@ -4,7 +4,7 @@
 // a group or session exists while some process (zombies included, as Linux
 // keeps them attached until reaped) carries its id. A session leader is the
 // process whose pid is its session id: only setsid creates such a process.
-// Controlling terminals do not exist yet, so setsid has none to drop.
+// setsid drops the caller's controlling terminal (tty/JobControl.h).
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/syscalls/Table.h"
@@ -89,6 +89,7 @@ Result<long> sys_setsid(Task& t, const SyscallArgs&) {
   // group (ours, or one we created and left).
   if (group_exists(t.kernel(), self.pid(), nullptr)) return err(EPERM);
   self.sid = self.pgid = self.pid();
+  self.ctty.reset();  // a new session starts without a controlling terminal
   return self.sid;
 }
 
@@ -111,8 +112,7 @@ void register_session(SyscallTable& t) {
   t.add(121, "getpgid", Support::Full, sys_getpgid, {A::Int});
   t.add(124, "getsid", Support::Full, sys_getsid, {A::Int});
   t.add(109, "setpgid", Support::Full, sys_setpgid, {A::Int, A::Int});
-  t.add(112, "setsid", Support::Partial, sys_setsid, {},
-        "no controlling terminals yet, so none is detached");
+  t.add(112, "setsid", Support::Full, sys_setsid, {});
   t.add(135, "personality", Support::Partial, sys_personality, {A::Hex},
         "PER_LINUX only; flag bits are recorded but ADDR_NO_RANDOMIZE etc. have no effect");
 }

@@ -148,8 +148,9 @@ class Inode {
   virtual Result<void> mknod(std::string_view name, unsigned mode, const Credentials& cred) {
     (void)name; (void)mode; (void)cred; return err(ENOTDIR);
   }
-  // Character and block devices (mode carries S_IFCHR/S_IFBLK), for
-  // filesystems that can store them; the VFS checked CAP_MKNOD.
+  // A device node (S_IFCHR / S_IFBLK in mode) whose stat() reports st_rdev
+  // = rdev; the caller has checked the privilege. EPERM where the
+  // filesystem cannot store device nodes.
   virtual Result<void> mknod_device(std::string_view name, unsigned mode, uint64_t rdev, const Credentials& cred) {
     (void)name; (void)mode; (void)rdev; (void)cred; return err(EPERM);
   }

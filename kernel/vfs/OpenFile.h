@@ -66,6 +66,9 @@ class OpenFile {
   virtual Result<abi::Timespec> birth_time() { return err(ENODATA); }
   // Identity of the underlying file for locks (st_dev, st_ino); nullopt-like 0,0 if none.
   virtual std::pair<uint64_t, uint64_t> file_id() { return {0, 0}; }
+  // mmap(2) of it is anonymous memory (/dev/zero: private zero pages, or
+  // shared memory for MAP_SHARED), not a mapping of the file.
+  virtual bool maps_as_anonymous() const { return false; }
   // A provider-side host fd mmap(2) can map for real (shared mappings); -1 if none.
   virtual int host_fd_for_mmap() const { return -1; }
 

@@ -113,6 +113,16 @@ Result<void> Node::mknod(std::string_view name, unsigned mode, const Credentials
   return {};
 }
 
+Result<void> Node::mknod_device(std::string_view name, unsigned mode, uint64_t rdev, const Credentials& cred) {
+  std::lock_guard lock(sb_->mu);
+  LX_TMPFS_CREATE_CHECKS(cred)
+  NodeRef n = TRY(new_node(mode & (abi::kSIfmt | 07777), cred));
+  n->rdev_ = rdev;
+  TRY(add_entry(name, std::move(n)));
+  touch_dir();
+  return {};
+}
+
 Result<void> Node::symlink(std::string_view name, const std::string& target, const Credentials& cred) {
   std::lock_guard lock(sb_->mu);
   LX_TMPFS_CREATE_CHECKS(cred)

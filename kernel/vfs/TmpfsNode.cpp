@@ -90,6 +90,7 @@ Result<abi::Stat> Node::stat() {
   s.st_mode = mode_;
   s.st_uid = uid_;
   s.st_gid = gid_;
+  s.st_rdev = rdev_;
   s.st_blksize = kPageSize;
   if (type() == abi::kSIfreg) {
     s.st_size = static_cast<int64_t>(size_);

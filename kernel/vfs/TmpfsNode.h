@@ -67,6 +67,7 @@ class Node final : public Inode, public std::enable_shared_from_this<Node> {
   Result<OpenFileRef> create(std::string_view name, unsigned mode, int flags, const Credentials& cred) override;
   Result<void> mkdir(std::string_view name, unsigned mode, const Credentials& cred) override;
   Result<void> mknod(std::string_view name, unsigned mode, const Credentials& cred) override;
+  Result<void> mknod_device(std::string_view name, unsigned mode, uint64_t rdev, const Credentials& cred) override;
   Result<void> symlink(std::string_view name, const std::string& target, const Credentials& cred) override;
   Result<void> link(std::string_view name, Inode& old_dir, std::string_view old_name, Inode& target) override;
   Result<void> unlink(std::string_view name) override;
@@ -125,6 +126,8 @@ class Node final : public Inode, public std::enable_shared_from_this<Node> {
   uint64_t size_ = 0;
   // symlinks
   std::string target_;
+  // device nodes
+  uint64_t rdev_ = 0;
 };
 
 }  // namespace lx::tmpfs

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "kernel/dev/DeviceRegistry.h"
 #include "kernel/ipc/Fifo.h"
 #include "kernel/vfs/DirCache.h"
 #include "kernel/vfs/GuestFlags.h"
@@ -51,7 +52,10 @@ Result<std::unique_ptr<Vfs>> Vfs::create(const std::string& host_root, bool read
 }
 
 Vfs::Vfs(std::unique_ptr<MountNamespace> ns)
-    : ns_(std::move(ns)), fifos_(std::make_unique<FifoRegistry>()), dcache_(std::make_unique<DirCache>()) {}
+    : ns_(std::move(ns)),
+      fifos_(std::make_unique<FifoRegistry>()),
+      devices_(std::make_unique<DeviceRegistry>()),
+      dcache_(std::make_unique<DirCache>()) {}
 
 Vfs::~Vfs() = default;
 
@@ -148,6 +152,12 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   if (type == abi::kSIfifo) {
     TRY(loc.inode->permission(access_mask(flags), cred()));
     return fifos_->open(loc.inode, flags, cred().uid, cred().gid);
+  }
+  // Likewise a device node opens the kernel's driver for its number, never
+  // the host device (lxfs and tmpfs only report type and st_rdev).
+  if (type == abi::kSIfchr || type == abi::kSIfblk) {
+    TRY(loc.inode->permission(access_mask(flags), cred_));
+    return devices_->open(loc.inode, flags);
   }
   // hostfs: the host checks access when it opens the inode.
   if (hostfs_fd(*loc.inode) < 0) {

@@ -19,6 +19,7 @@
 namespace lx {
 
 class FifoRegistry;
+class DeviceRegistry;
 class DirCache;
 
 class Vfs {
@@ -39,6 +40,8 @@ class Vfs {
   // `source` names it in the mount table ("proc", "devpts", "lxfs:/dir").
   Result<void> mount_filesystem(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
   const MountNamespace& mounts() const { return *ns_; }
+  // The character devices that S_IFCHR inodes on any filesystem open.
+  DeviceRegistry& devices() { return *devices_; }
 
   // Who is asking: the calling guest task's filesystem credentials
   // (current_task()), or, on threads serving no task (instance set-up), the
@@ -65,7 +68,8 @@ class Vfs {
   // ---- Namespace-changing and metadata operations (issue 3). All take the
   // same (base, path) pair as open(); errors are Linux's, in Linux's order.
   Result<void> mkdir(const std::string& base, const std::string& path, unsigned mode);
-  // mknod(2): S_IFREG, S_IFIFO (and S_IFSOCK) nodes; devices are EPERM without lxfs.
+  // mknod(2): S_IFREG, S_IFIFO, S_IFSOCK nodes, and S_IFCHR/S_IFBLK ones
+  // (st_rdev = dev) for a caller with guest euid 0 (EPERM otherwise).
   Result<void> mknod(const std::string& base, const std::string& path, unsigned mode, uint64_t dev);
   Result<void> unlink(const std::string& base, const std::string& path);
   Result<void> rmdir(const std::string& base, const std::string& path);
@@ -122,6 +126,7 @@ class Vfs {
 
   std::unique_ptr<MountNamespace> ns_;
   std::unique_ptr<FifoRegistry> fifos_;  // the pipes of open FIFOs
+  std::unique_ptr<DeviceRegistry> devices_;
   std::unique_ptr<DirCache> dcache_;
   Credentials default_cred_;
 };

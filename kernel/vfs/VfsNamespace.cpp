@@ -2,6 +2,8 @@
 // rmdir, rename. The VFS makes the checks Linux makes in fs/namei.c (last
 // component kind, EROFS, EXDEV, EBUSY for mountpoints) in Linux's order;
 // filesystems make the ones that depend on the victim, atomically.
+#include "kernel/CurrentTask.h"
+#include "kernel/Task.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/HostFs.h"
 #include "kernel/vfs/Permission.h"

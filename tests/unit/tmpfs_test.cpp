@@ -223,10 +223,20 @@ TEST_F(Tmpfs, XattrsAttributesAndTimes) {
   EXPECT_EQ(error_of(vfs->truncate("/", "/t/f", -1)), EINVAL);
 }
 
-TEST_F(Tmpfs, MknodMakesFifoAndSocketInodesButNoDevices) {
+TEST_F(Tmpfs, MknodMakesFifoSocketAndDeviceInodes) {
   ASSERT_TRUE(vfs->mknod("/", "/t/p", S_IFIFO | 0600, 0).ok());
   ASSERT_TRUE(vfs->mknod("/", "/t/s", S_IFSOCK | 0600, 0).ok());
-  EXPECT_EQ(error_of(vfs->mknod("/", "/t/c", S_IFCHR | 0600, 0x0103)), EPERM);
+  // Devices: root only (outside any task the Vfs's credentials decide).
+  ASSERT_TRUE(vfs->mknod("/", "/t/c", S_IFCHR | 0600, 0x0103).ok());
+  EXPECT_EQ(vfs->stat("/", "/t/c", false).value().st_rdev, 0x0103u);
+  // No driver registered for 1:3 in this Vfs, and no block devices at all.
+  EXPECT_EQ(error_of(vfs->open("/", "/t/c", O_RDONLY, 0)), ENXIO);
+  ASSERT_TRUE(vfs->mknod("/", "/t/b", S_IFBLK | 0600, 0x0700).ok());
+  EXPECT_EQ(error_of(vfs->open("/", "/t/b", O_RDONLY, 0)), ENXIO);
+  vfs->set_credentials({1000, 1000});
+  EXPECT_EQ(error_of(vfs->mknod("/", "/t/c2", S_IFCHR | 0600, 0x0103)), EPERM);
+  EXPECT_EQ(error_of(vfs->mknod("/", "/t/c", S_IFCHR | 0600, 0x0103)), EEXIST);  // EEXIST first
+  vfs->set_credentials({0, 0});
   EXPECT_EQ(error_of(vfs->mknod("/", "/t/dir", S_IFDIR | 0600, 0)), EPERM);
   EXPECT_EQ(vfs->stat("/", "/t/p", false).value().st_mode & S_IFMT, static_cast<unsigned>(S_IFIFO));
   EXPECT_EQ(error_of(vfs->open("/", "/t/s", O_RDONLY, 0)), ENXIO);
