@@ -21,7 +21,8 @@ void WriteCount(int fd, uint64_t v) { EXPECT_EQ(write(fd, &v, sizeof v), 8); }
 
 short Revents(int fd, short events = POLLIN | POLLOUT) {
   pollfd p{fd, events, 0};
-  EXPECT_EQ(poll(&p, 1, 0), p.revents ? 1 : 0);
+  const int n = poll(&p, 1, 0);
+  EXPECT_EQ(n, p.revents ? 1 : 0);
   return p.revents;
 }
 

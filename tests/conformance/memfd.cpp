@@ -112,7 +112,7 @@ TEST(MemfdSeals, SealSealForbidsFurtherSeals) {
 }
 
 TEST(MemfdSeals, OtherFilesHaveNoSeals) {
-  ScopedFd file(conf::OpenFixture("hello.txt"));
+  ScopedFd file(OpenFixture("hello.txt"));
   EXPECT_ERRNO(EINVAL, fcntl(file, F_GET_SEALS));
   // A read-only description may not seal, whatever the file is.
   EXPECT_ERRNO(EPERM, fcntl(file, F_ADD_SEALS, F_SEAL_WRITE));
