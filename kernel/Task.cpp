@@ -85,7 +85,21 @@ int Task::wake_fd() {
   return wake_fd_;
 }
 
-WaitQueue::~WaitQueue() = default;
+WaitQueue::~WaitQueue() {
+  for (WaitHook* h : hooks_) h->queue_ = nullptr;
+}
+
+void WaitHook::hook(WaitQueue& q) {
+  unhook();
+  q.hooks_.push_back(this);
+  queue_ = &q;
+}
+
+void WaitHook::unhook() {
+  if (!queue_) return;
+  std::erase(queue_->hooks_, this);
+  queue_ = nullptr;
+}
 
 void WaitQueue::add(Task& t) { waiters_.push_back(&t); }
 
@@ -95,6 +109,12 @@ void WaitQueue::remove(Task& t) {
 }
 
 void WaitQueue::wake_all() {
+  if (!hooks_.empty()) {
+    // A hook may wake another queue whose hooks run in turn (nested epoll),
+    // never this one's list: nesting is acyclic.
+    const std::vector<WaitHook*> hooks = hooks_;
+    for (WaitHook* h : hooks) h->woken();
+  }
   for (Task* t : waiters_) t->wake();
 }
 

@@ -137,6 +137,9 @@ class ThreadGroup {
 
   // ---- signals
   PendingSignals shared_pending;
+  // Woken whenever a signal becomes pending for the group or one of its
+  // threads: signalfd readiness (sighand->signalfd_wqh).
+  WaitQueue signalfd_wait;
 
   // ---- vfork: the parent task sleeps until this child execs or exits
   // (release_vfork_parent); cleared if that task goes away first.

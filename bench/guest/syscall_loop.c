@@ -11,6 +11,9 @@
  *   MODE futexpingpong  a second thread (raw clone, CLONE_THREAD) and the
  *                       main thread hand a turn word back and forth with
  *                       FUTEX_WAIT/FUTEX_WAKE (private); one op = a round trip
+ *   MODE epollwake      a forked child epoll_waits on an eventfd and answers
+ *                       on another one that the parent epoll_waits on; one
+ *                       op = write + epoll_wait wake-up + read, both ways
  *
  * Runs N/10 untimed warm-up operations, then times N with
  * clock_gettime(CLOCK_MONOTONIC) and prints "ns_per_op=<float>" on stdout.
@@ -37,6 +40,10 @@ typedef unsigned long ulong;
 #define NR_wait4 61
 #define NR_getppid 110
 #define NR_futex 202
+#define NR_epoll_wait 232
+#define NR_epoll_ctl 233
+#define NR_eventfd2 290
+#define NR_epoll_create1 291
 #define NR_clock_gettime 228
 #define NR_exit_group 231
 #define CLOCK_MONOTONIC 1
@@ -176,6 +183,59 @@ static int teardown_pipepingpong(void) {
   return bad;
 }
 
+/* ---- epollwake: eventfd ping/pong, each side blocked in epoll_wait ------ */
+static long g_ping, g_pong, g_ep, g_waker_pid;
+
+/* An epoll instance watching efd for EPOLLIN; -1 on failure. */
+static long epoll_on(long efd) {
+  long ep = sys3(NR_epoll_create1, 0, 0, 0);
+  if (ep < 0) return -1;
+  unsigned char ev[12] = {1 /* EPOLLIN */}; /* struct epoll_event is packed on x86-64 */
+  if (sys4(NR_epoll_ctl, ep, 1 /* EPOLL_CTL_ADD */, efd, (long)ev) != 0) return -1;
+  return ep;
+}
+
+/* Waits for efd's counter through ep and drains it; returns the value (0 on error). */
+static ulong wait_and_take(long ep, long efd) {
+  unsigned char ev[12];
+  ulong v = 0;
+  if (sys4(NR_epoll_wait, ep, (long)ev, 1, -1) != 1) return 0;
+  if (sys3(NR_read, efd, (long)&v, 8) != 8) return 0;
+  return v;
+}
+
+static int setup_epollwake(void) {
+  g_ping = sys3(NR_eventfd2, 0, 0, 0);
+  g_pong = sys3(NR_eventfd2, 0, 0, 0);
+  if (g_ping < 0 || g_pong < 0) return 1;
+  g_waker_pid = sys3(NR_fork, 0, 0, 0);
+  if (g_waker_pid < 0) return 1;
+  if (g_waker_pid == 0) {
+    long ep = epoll_on(g_ping);
+    if (ep < 0) quit(3);
+    for (;;) {
+      ulong v = wait_and_take(ep, g_ping);
+      if (v != 1) quit(v == 2 ? 0 : 3); /* 2: the parent is done */
+      if (sys3(NR_write, g_pong, (long)&v, 8) != 8) quit(3);
+    }
+  }
+  g_ep = epoll_on(g_pong);
+  return g_ep < 0;
+}
+
+static int op_epollwake(const char* path) {
+  (void)path;
+  ulong one = 1;
+  if (sys3(NR_write, g_ping, (long)&one, 8) != 8) return 1;
+  return wait_and_take(g_ep, g_pong) != 1;
+}
+
+static int teardown_epollwake(void) {
+  ulong two = 2;
+  if (sys3(NR_write, g_ping, (long)&two, 8) != 8) return 1;
+  return reap(g_waker_pid);
+}
+
 /* ---- futexpingpong: main thread and a raw CLONE_THREAD partner ---------- */
 /* g_turn: 0 = main's turn, 1 = partner's. g_partner_ops: partner's op count,
  * set before it starts; g_partner_done: set by the partner before SYS_exit. */
@@ -262,7 +322,7 @@ static void report(ulong total_ns, ulong n) {
 static int run(int argc, char** argv) {
   ulong n;
   if (argc < 3 || !parse_count(argv[2], &n) || n > 1000000000000UL) {
-    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|futexpingpong N [PATH]\n");
+    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|futexpingpong|epollwake N [PATH]\n");
     return 2;
   }
   int (*op)(const char*);
@@ -287,6 +347,10 @@ static int run(int argc, char** argv) {
     op = op_futexpingpong;
     teardown = teardown_futexpingpong;
     if (setup_futexpingpong((long)(warmup + n))) goto failed;
+  } else if (equal(argv[1], "epollwake")) {
+    op = op_epollwake;
+    teardown = teardown_epollwake;
+    if (setup_epollwake()) goto failed;
   } else {
     put(2, "syscall_loop: unknown mode\n");
     return 2;

@@ -30,6 +30,31 @@ struct Deadline {
   bool expired() const { return at && SteadyClock::now() >= *at; }
 };
 
+class WaitQueue;
+
+// A callback wake_all() runs (under the big lock) before waking the sleeping
+// tasks: how epoll sees every wake-up of a watched file, for edge-triggered
+// reporting and to pass readiness up to the instances that watch it. A hook
+// is on at most one queue; either side may go first (a dying queue detaches
+// its hooks, a dying hook leaves its queue).
+class WaitHook {
+ public:
+  WaitHook() = default;
+  WaitHook(const WaitHook&) = delete;
+  WaitHook& operator=(const WaitHook&) = delete;
+  virtual ~WaitHook() { unhook(); }
+
+  void hook(WaitQueue& q);  // leaves any previous queue first
+  void unhook();
+  bool hooked() const { return queue_ != nullptr; }
+
+ private:
+  friend class WaitQueue;
+  // Must not add or remove hooks of the queue that runs it.
+  virtual void woken() = 0;
+  WaitQueue* queue_ = nullptr;
+};
+
 class WaitQueue {
  public:
   WaitQueue() = default;
@@ -44,7 +69,9 @@ class WaitQueue {
   bool empty() const { return waiters_.empty(); }
 
  private:
+  friend class WaitHook;
   std::vector<Task*> waiters_;
+  std::vector<WaitHook*> hooks_;
 };
 
 // Errors a handler returns when a signal interrupted it, with Linux's

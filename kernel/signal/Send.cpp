@@ -92,6 +92,7 @@ void send_signal(ThreadGroup& tg, const SigInfo& info) {
   const bool leader_blocks = leader && ((leader->sigmask | leader->real_blocked) & sigbit(sig));
   if (droppable(tg, sig, taker == nullptr || leader_blocks)) return;
   tg.shared_pending.add(info);
+  tg.signalfd_wait.wake_all();
   if (taker) taker->kick();
 }
 
@@ -107,6 +108,7 @@ void send_signal(Task& t, const SigInfo& info) {
   const bool blocked = (t.sigmask & sigbit(sig)) != 0;
   if (droppable(tg, sig, blocked || (t.real_blocked & sigbit(sig)))) return;
   t.pending.add(info);
+  tg.signalfd_wait.wake_all();
   if (!blocked) t.kick();
 }
 
@@ -119,6 +121,7 @@ void force_signal(Task& t, const SigInfo& info) {
     act.handler = kSigDfl;
   }
   t.pending.add(info);
+  t.tg().signalfd_wait.wake_all();
 }
 
 }  // namespace lx

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "kernel/ipc/Epoll.h"
 #include "kernel/signal/SigInfo.h"
 
 namespace lx {
@@ -46,6 +47,9 @@ void TempSigmask::finish(Task& t, const Result<long>& ret, int interrupted) cons
 void PollWaitSet::add(OpenFile& f, unsigned events) {
   if (WaitQueue* q = f.wait_queue()) {
     if (std::find(queues_.begin(), queues_.end(), q) == queues_.end()) queues_.push_back(q);
+    // An epoll instance's queue hears the queues of the files it watches,
+    // not their host fds: those are polled too.
+    if (EpollFile* ep = as_epoll(f)) ep->add_host_waits(*this);
     return;
   }
   const int fd = f.host_poll_fd();

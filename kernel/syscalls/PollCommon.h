@@ -57,6 +57,8 @@ class PollWaitSet {
   Result<void> wait(Task& t, Ready ready, const Deadline& deadline, int interrupted = kErestartnohand) {
     return wait_until(t, queues_, host_, ready, deadline, interrupted);
   }
+  // One sleep on everything added (spurious returns are possible).
+  void sleep(Task& t, const Deadline& deadline) { sleep_on(t, queues_, host_, deadline); }
 
  private:
   std::vector<WaitQueue*> queues_;

@@ -28,6 +28,10 @@ SyscallTable::SyscallTable() {
   register_execve(*this);
   register_socket(*this);
   register_file_advice(*this);
+  register_eventfd(*this);
+  register_timerfd(*this);
+  register_signalfd(*this);
+  register_memfd(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

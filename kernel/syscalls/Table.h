@@ -88,5 +88,9 @@ void register_file_advice(SyscallTable&);  // fadvise64, readahead
 void register_pipe(SyscallTable&);    // pipe, pipe2
 void register_poll(SyscallTable&);    // poll, ppoll, select, pselect6
 void register_timers(SyscallTable&);  // alarm, setitimer, getitimer, timer_*
+void register_eventfd(SyscallTable&);   // eventfd, eventfd2
+void register_timerfd(SyscallTable&);   // timerfd_create/settime/gettime
+void register_signalfd(SyscallTable&);  // signalfd, signalfd4
+void register_memfd(SyscallTable&);     // memfd_create (seals: fcntl, file_io.cpp)
 
 }  // namespace lx

@@ -1,5 +1,6 @@
 // epoll_create/epoll_create1/epoll_ctl/epoll_wait/epoll_pwait/epoll_pwait2
 // over the readiness poll(2) uses (kernel/ipc/Epoll.h).
+#include <algorithm>
 #include <climits>
 #include <vector>
 
@@ -42,9 +43,6 @@ Result<long> sys_epoll_ctl(Task& task, const SyscallArgs& a) {
   if (!can_poll(*target)) return err(EPERM);
   EpollFile* epoll = as_epoll(*ep);
   if (!epoll || ep == target) return err(EINVAL);
-  // Watching another epoll instance would need loop checks and wake-up
-  // propagation, which this implementation does not have.
-  if (as_epoll(*target)) return err(EINVAL);
   TRY(epoll->ctl(op, fd, target, ev));
   return 0;
 }
@@ -56,12 +54,19 @@ Result<long> do_wait(Task& task, int epfd, uint64_t events, int maxevents, const
   OpenFileRef ep = TRY(task.fds().get(epfd));
   EpollFile* epoll = as_epoll(*ep);
   if (!epoll) return err(EINVAL);
-  std::vector<EpollEvent> out(static_cast<size_t>(maxevents));
+  // Only as many slots as could be filled: maxevents may be huge.
+  std::vector<EpollEvent> out(std::min<size_t>(static_cast<size_t>(maxevents), 1024));
   size_t n = 0;
-  PollWaitSet waits;
-  epoll->add_waits(waits);
-  Result<void> waited = waits.wait(task, [&] { return (n = epoll->collect(out)) > 0; }, deadline, EINTR);
-  if (!waited.ok() && waited.error() != ETIMEDOUT) return err(waited.error());
+  for (;;) {
+    if ((n = epoll->collect(out)) > 0) break;
+    if (task.interrupted()) return err(EINTR);  // never restarted, as Linux
+    if (deadline.expired()) break;
+    // Rebuilt per sleep: epoll_ctl from another thread may change the host
+    // fds to watch (the instance's queue covers everything else).
+    PollWaitSet waits;
+    waits.add(*epoll, abi::kPollIn);
+    waits.sleep(task, deadline);
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!task.mem().write(UserPtr<EpollEvent>{events + i * sizeof(EpollEvent)}, out[i]).ok())
       return i > 0 ? static_cast<long>(i) : Result<long>(err(EFAULT));
@@ -101,8 +106,10 @@ void register_epoll(SyscallTable& t) {
   t.add(213, "epoll_create", Support::Full, sys_epoll_create, {A::Int});
   t.add(291, "epoll_create1", Support::Full, sys_epoll_create1, {A::Hex});
   t.add(233, "epoll_ctl", Support::Partial, sys_epoll_ctl, {A::Fd, A::Int, A::Fd, A::Ptr},
-        "level-triggered and EPOLLONESHOT; EPOLLET reports an entry when new bits appear (not on every "
-        "wake-up); an epoll fd cannot watch another (EINVAL); EPOLLEXCLUSIVE and EPOLLWAKEUP are hints");
+        "level/edge-triggered, EPOLLONESHOT, nested instances with Linux's loop and depth checks (ELOOP); "
+        "EPOLLEXCLUSIVE wakes every waiter (the man page allows 'one or more'); EPOLLWAKEUP is ignored; "
+        "EPOLLET counts any wake-up of the file, not only those carrying the watched events, and for "
+        "host-fd files (stdio pipes, terminals) reports only when new bits appear");
   t.add(232, "epoll_wait", Support::Full, sys_epoll_wait, {A::Fd, A::Ptr, A::Int, A::Int});
   t.add(281, "epoll_pwait", Support::Full, sys_epoll_pwait, {A::Fd, A::Ptr, A::Int, A::Int, A::Ptr, A::Size});
   t.add(441, "epoll_pwait2", Support::Full, sys_epoll_pwait2, {A::Fd, A::Ptr, A::Int, A::Ptr, A::Ptr, A::Size});

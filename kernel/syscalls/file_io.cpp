@@ -12,6 +12,7 @@
 #include "kernel/ipc/Fifo.h"
 #include "kernel/ipc/PipeFile.h"
 #include "kernel/syscalls/FileLocks.h"
+#include "kernel/syscalls/Seals.h"
 #include "kernel/syscalls/Table.h"
 #include "kernel/vfs/FileWait.h"
 #include "kernel/vfs/GuestFlags.h"
@@ -264,6 +265,7 @@ Result<long> sys_fcntl(Task& task, const SyscallArgs& a) {
       if (is_fcntl_lock_cmd(cmd)) return fcntl_lock(task, f, cmd, arg);
       // O_PATH descriptions accept only the commands above.
       if (f->is_path()) return err(EBADF);
+      if (is_fcntl_seal_cmd(cmd)) return fcntl_seals(*f, cmd, arg);
       return err(EINVAL);
   }
 }
@@ -286,8 +288,9 @@ void register_file_io(SyscallTable& t) {
   t.add(33, "dup2", Support::Full, sys_dup2, {A::Fd, A::Fd});
   t.add(72, "fcntl", Support::Partial, sys_fcntl, {A::Fd, A::Int, A::Hex},
         "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD/F_SETFD, F_GETFL/F_SETFL and record/OFD locks (a conflicting "
-        "F_SETLKW fails EDEADLK instead of sleeping), F_GETPIPE_SZ/F_SETPIPE_SZ; owners, leases, "
-        "notify and seals return EINVAL; O_ASYNC is recorded but sends no SIGIO");
+        "F_SETLKW fails EDEADLK instead of sleeping), F_GETPIPE_SZ/F_SETPIPE_SZ, F_ADD_SEALS/F_GET_SEALS "
+        "(memfds and host tmpfs files; the guest's own tmpfs files give EINVAL); owners, leases and "
+        "notify return EINVAL; O_ASYNC is recorded but sends no SIGIO");
   t.add(257, "openat", Support::Full, sys_openat, {A::DirFd, A::Path, A::OpenFlags, A::Mode});
   t.add(292, "dup3", Support::Full, sys_dup3, {A::Fd, A::Fd, A::OpenFlags});
   t.add(295, "preadv", Support::Full, sys_preadv, {A::Fd, A::Ptr, A::Int, A::Long});

@@ -203,6 +203,31 @@ case_sigpipe_kills_writer() {
   [ "$native" = "0" ] || fail "native pipeline status $native"
 }
 
+# epoll over a host fd (stdin is a host pipe the guest gets as is): an
+# instance watching it and an instance watching that one both wake when data
+# arrives, and the hang-up after the writer closes is reported.
+case_epoll_on_host_stdin_pipe() {
+  script='
+import os, select
+inner = select.epoll()
+inner.register(0, select.EPOLLIN)
+outer = select.epoll()
+outer.register(inner.fileno(), select.EPOLLIN)
+print("outer", [(fd == inner.fileno(), ev & select.EPOLLIN) for fd, ev in outer.poll(30)])
+print("inner", [(fd, ev & select.EPOLLIN) for fd, ev in inner.poll(0)])
+print("read", os.read(0, 10))
+print("hup", [(fd, ev & select.EPOLLHUP) for fd, ev in inner.poll(30)])
+'
+  native=$( (sleep 1; echo hi) | /usr/bin/python3 -c "$script" 2>&1)
+  got=$( (sleep 1; echo hi) | "$LX" run -- /usr/bin/python3 -c "$script" 2>&1)
+  expected="outer [(True, 1)]
+inner [(0, 1)]
+read b'hi\\n'
+hup [(0, 16)]"
+  [ "$native" = "$expected" ] || fail "native run printed: $native"
+  [ "$got" = "$expected" ] || fail "lx run printed: $got"
+}
+
 case_segv() {
   same_as_native "$PROGS/segv"
   expect_status lx 139
