@@ -20,7 +20,7 @@ Result<void> setup_dev(Vfs& vfs, HostTtyOpener host_tty) {
   opts.root_mode = 0755;
   opts.size_bytes = 64 << 10;  // nodes and links only: files belong in /dev/shm
   InodeRef dev = make_tmpfs(opts);
-  const Credentials root{0, 0};
+  const Credentials root{};  // uid 0, gid 0: the set-up acts as root
   struct Node {
     const char* name;
     unsigned mode;

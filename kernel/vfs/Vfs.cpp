@@ -156,7 +156,7 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   // Likewise a device node opens the kernel's driver for its number, never
   // the host device (lxfs and tmpfs only report type and st_rdev).
   if (type == abi::kSIfchr || type == abi::kSIfblk) {
-    TRY(loc.inode->permission(access_mask(flags), cred_));
+    TRY(loc.inode->permission(access_mask(flags), cred()));
     return devices_->open(loc.inode, flags);
   }
   // hostfs: the host checks access when it opens the inode.
