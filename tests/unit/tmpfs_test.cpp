@@ -233,10 +233,13 @@ TEST_F(Tmpfs, MknodMakesFifoSocketAndDeviceInodes) {
   EXPECT_EQ(error_of(vfs->open("/", "/t/c", O_RDONLY, 0)), ENXIO);
   ASSERT_TRUE(vfs->mknod("/", "/t/b", S_IFBLK | 0600, 0x0700).ok());
   EXPECT_EQ(error_of(vfs->open("/", "/t/b", O_RDONLY, 0)), ENXIO);
-  vfs->set_credentials({1000, 1000});
+  lx::Credentials user;
+  user.uid = 1000;
+  user.gid = 1000;
+  vfs->set_credentials(user);
   EXPECT_EQ(error_of(vfs->mknod("/", "/t/c2", S_IFCHR | 0600, 0x0103)), EPERM);
   EXPECT_EQ(error_of(vfs->mknod("/", "/t/c", S_IFCHR | 0600, 0x0103)), EEXIST);  // EEXIST first
-  vfs->set_credentials({0, 0});
+  vfs->set_credentials(lx::Credentials{});
   EXPECT_EQ(error_of(vfs->mknod("/", "/t/dir", S_IFDIR | 0600, 0)), EPERM);
   EXPECT_EQ(vfs->stat("/", "/t/p", false).value().st_mode & S_IFMT, static_cast<unsigned>(S_IFIFO));
   EXPECT_EQ(error_of(vfs->open("/", "/t/s", O_RDONLY, 0)), ENXIO);
