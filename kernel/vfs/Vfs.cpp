@@ -239,7 +239,10 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
     if (same) return file;
   } else {
     PathLoc loc = TRY(w.resolve(!(flags & abi::kONofollow)));
-    if (loc.inode->reopens_description()) return loc.inode->open(flags);
+    if (loc.inode->reopens_description()) {
+      if ((flags & abi::kODirectory) && !loc.inode->is_dir()) return err(ENOTDIR);
+      return loc.inode->open(flags);
+    }
     file = TRY(open_existing(loc, flags));
     file->set_guest_path(loc.path);
   }
