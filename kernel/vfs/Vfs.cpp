@@ -266,7 +266,10 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
     file = TRY(open_plain_child(w, flags, resolve));
     if (!file) {
       PathLoc loc = TRY(w.resolve(!(flags & abi::kONofollow)));
-      if (loc.inode->reopens_description()) return loc.inode->open(flags);
+      if (loc.inode->reopens_description()) {
+        if ((flags & abi::kODirectory) && !loc.inode->is_dir()) return err(ENOTDIR);
+        return loc.inode->open(flags);
+      }
       file = TRY(open_existing(loc, flags));
       file->set_guest_path(loc.path);
     }

@@ -4,6 +4,7 @@
 #include "common.h"
 
 #include <dirent.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -222,6 +223,38 @@ TEST(ProcSelf, OpeningFdOfAPipeReachesThePipe) {
   char buf[16] = {};
   EXPECT_EQ(read(r, buf, sizeof buf), 8);
   EXPECT_STREQ(buf, "via proc");
+}
+
+TEST(ProcSelf, OpeningFdOfAPipeWithODirectoryIsENOTDIR) {
+  int p[2];
+  ASSERT_SYS_OK(pipe2(p, O_CLOEXEC));
+  ScopedFd r(p[0]), w(p[1]);
+  EXPECT_ERRNO(ENOTDIR, open(("/proc/self/fd/" + std::to_string(r.get())).c_str(), O_RDONLY | O_DIRECTORY));
+}
+
+TEST(ProcSelf, ShellRedirectToDevStdoutStyleCreatOpenReachesThePipe) {
+  int p[2];
+  ASSERT_SYS_OK(pipe2(p, O_CLOEXEC));
+  ScopedFd r(p[0]), w(p[1]);
+  // `> /dev/stdout` opens with O_CREAT|O_TRUNC through the magic link.
+  ScopedFd w2(open(("/proc/self/fd/" + std::to_string(w.get())).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  ASSERT_GE(w2.get(), 0) << ErrnoName(errno);
+  ASSERT_EQ(write(w2, "ok", 2), 2);
+  char buf[4] = {};
+  EXPECT_EQ(read(r, buf, sizeof buf), 2);
+  EXPECT_STREQ(buf, "ok");
+}
+
+TEST(ProcSelf, ResolveNoMagiclinksRefusesMagicLinksOnly) {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_MAGICLINKS;
+  EXPECT_ERRNO(ELOOP, syscall(SYS_openat2, AT_FDCWD, "/proc/self/exe", &how, sizeof how));
+  EXPECT_ERRNO(ELOOP, syscall(SYS_openat2, AT_FDCWD, "/proc/self/fd/0", &how, sizeof how));
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  const long fd = syscall(SYS_openat2, AT_FDCWD, "/proc/self", &how, sizeof how);  // a plain symlink
+  EXPECT_GE(fd, 0) << ErrnoName(errno);
+  if (fd >= 0) close(static_cast<int>(fd));
 }
 
 TEST(ProcSelf, FdinfoShowsPositionAndFlags) {

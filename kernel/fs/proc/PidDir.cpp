@@ -256,6 +256,7 @@ InodeRef make_pid_dir(const ProcFs& pfs, const std::string& path, const InodeRef
                             for (Task* t : g->tasks) tids.push_back(t->tid());
                             std::sort(tids.begin(), tids.end());
                             std::vector<Entry> out;
+                            out.reserve(tids.size());
                             for (int t : tids)
                               out.push_back(Entry{std::to_string(t), abi::kSIfdir,
                                                   [&pfs, pid, t](const std::string& tp, const InodeRef& tpar) {
