@@ -181,7 +181,7 @@ class DevptsDirFile final : public OpenFile {
   // Positions: 0 ".", 1 "..", 2 "ptmx", 3 + N pty N.
   Result<uint64_t> getdents64(std::span<uint8_t> buf) override {
     uint64_t used = 0;
-    auto emit = [&](uint64_t ino, int64_t next, uint8_t dtype, const std::string& name) {
+    auto emit = [&](uint64_t ino, int64_t next, uint8_t dtype, std::string_view name) {
       const size_t reclen = (19 + name.size() + 1 + 7) & ~size_t{7};
       if (used + reclen > buf.size()) return false;
       uint8_t* p = buf.data() + used;

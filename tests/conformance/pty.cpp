@@ -647,3 +647,105 @@ TEST(PtyJobControl, MasterCloseHangsUpSessionLeader) {
   ASSERT_TRUE(WIFSIGNALED(status)) << status;
   EXPECT_EQ(SIGHUP, WTERMSIG(status));
 }
+
+TEST(PtyJobControl, BackgroundWriteWithTostopGetsSigttou) {
+  PtyPair p;
+  ASSERT_TRUE(p.ok());
+  termios t{};
+  ASSERT_EQ(0, tcgetattr(p.slave, &t));
+  t.c_lflag |= TOSTOP;
+  ASSERT_EQ(0, tcsetattr(p.slave, TCSANOW, &t));
+  Pipe ready;
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      (void)!write(fd, "x", 1);
+      _exit(0);
+    }
+    setpgid(job, job);
+    int st = 0;
+    pid_t r = WaitPidWithin(job, &st, WUNTRACED, 10000);
+    kill(job, SIGKILL);
+    waitpid(job, nullptr, 0);
+    if (r != job) return 1;
+    return WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTOU ? 0 : 2;
+  });
+  ASSERT_TRUE(WaitReady(ready.r));
+  int status = WaitChild(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(PtyJobControl, BackgroundWriteWithoutTostopIsAllowed) {
+  PtyPair p;
+  ASSERT_TRUE(p.ok());
+  Pipe ready;
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      _exit(write(fd, "bg", 2) == 2 ? 0 : 1);
+    }
+    setpgid(job, job);
+    int st = 0;
+    if (WaitPidWithin(job, &st, 0, 10000) != job) {
+      kill(job, SIGKILL);
+      waitpid(job, nullptr, 0);
+      return 3;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 4;
+  });
+  ASSERT_TRUE(WaitReady(ready.r));
+  int status = WaitChild(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(0, WEXITSTATUS(status));
+  EXPECT_EQ("bg", ReadUpTo(p.master, 2));
+}
+
+TEST(PtyJobControl, BackgroundTcsetattrGetsSigttou) {
+  PtyPair p;
+  ASSERT_TRUE(p.ok());
+  Pipe ready;
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      termios t{};
+      tcgetattr(fd, &t);  // reading the settings is allowed in the background
+      tcsetattr(fd, TCSANOW, &t);
+      _exit(0);
+    }
+    setpgid(job, job);
+    int st = 0;
+    pid_t r = WaitPidWithin(job, &st, WUNTRACED, 10000);
+    kill(job, SIGKILL);
+    waitpid(job, nullptr, 0);
+    if (r != job) return 1;
+    return WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTOU ? 0 : 2;
+  });
+  ASSERT_TRUE(WaitReady(ready.r));
+  int status = WaitChild(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(PtyJobControl, NottyDropsTheTerminal) {
+  PtyPair p;
+  ASSERT_TRUE(p.ok());
+  Pipe ready;
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
+    signal(SIGHUP, SIG_IGN);  // the leader's own group is the foreground
+    if (ioctl(fd, TIOCNOTTY) != 0) return 1;
+    if (tcgetpgrp(fd) != -1 || errno != ENOTTY) return 2;
+    if (open("/dev/tty", O_RDWR) != -1 || errno != ENXIO) return 3;
+    if (ioctl(fd, TIOCNOTTY) != -1 || errno != ENOTTY) return 4;
+    // Free again: the leader may take it back.
+    if (ioctl(fd, TIOCSCTTY, 0) != 0) return 5;
+    return tcgetpgrp(fd) == getpid() ? 0 : 6;
+  });
+  ASSERT_TRUE(WaitReady(ready.r));
+  int status = WaitChild(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(0, WEXITSTATUS(status));
+}
