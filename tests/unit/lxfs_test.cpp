@@ -24,8 +24,8 @@ namespace {
 using namespace lx;
 namespace fs = std::filesystem;
 
-abi::Stat attrs(unsigned mode, uint32_t uid, uint32_t gid) {
-  abi::Stat st{};
+lx::abi::Stat attrs(unsigned mode, uint32_t uid, uint32_t gid) {
+  lx::abi::Stat st{};
   st.st_mode = mode;
   st.st_uid = uid;
   st.st_gid = gid;
@@ -44,7 +44,7 @@ Credentials user(uint32_t uid, uint32_t gid, std::vector<uint32_t> groups = {}) 
 int error_of(const Result<void>& r) { return r.ok() ? 0 : r.error(); }
 
 TEST(Permission, OwnerGroupOtherClasses) {
-  const abi::Stat f = attrs(S_IFREG | 0640, 1000, 50);
+  const lx::abi::Stat f = attrs(S_IFREG | 0640, 1000, 50);
   EXPECT_EQ(error_of(generic_permission(f, kMayRead | kMayWrite, user(1000, 1))), 0);
   EXPECT_EQ(error_of(generic_permission(f, kMayRead, user(2000, 50))), 0);
   EXPECT_EQ(error_of(generic_permission(f, kMayRead, user(2000, 1, {50}))), 0);
@@ -64,8 +64,8 @@ TEST(Permission, RootNeedsAnExecuteBitOnFilesOnly) {
 }
 
 TEST(Permission, StickyDirectoryDeletion) {
-  const abi::Stat tmp = attrs(S_IFDIR | 01777, 0, 0);
-  const abi::Stat bobs = attrs(S_IFREG | 0644, 1001, 1001);
+  const lx::abi::Stat tmp = attrs(S_IFDIR | 01777, 0, 0);
+  const lx::abi::Stat bobs = attrs(S_IFREG | 0644, 1001, 1001);
   EXPECT_EQ(error_of(may_delete(tmp, bobs, user(1000, 1000))), EPERM);
   EXPECT_EQ(error_of(may_delete(tmp, bobs, user(1001, 1001))), 0);
   EXPECT_EQ(error_of(may_delete(attrs(S_IFDIR | 01777, 1000, 0), bobs, user(1000, 1000))), 0);
@@ -73,7 +73,7 @@ TEST(Permission, StickyDirectoryDeletion) {
 }
 
 TEST(Permission, ChownChmodRules) {
-  const abi::Stat mine = attrs(S_IFREG | 0644, 1000, 1000);
+  const lx::abi::Stat mine = attrs(S_IFREG | 0644, 1000, 1000);
   EXPECT_EQ(error_of(check_chown(mine, 1001, UINT32_MAX, user(1000, 1000))), EPERM);
   EXPECT_EQ(error_of(check_chown(mine, UINT32_MAX, 50, user(1000, 1000, {50}))), 0);
   EXPECT_EQ(error_of(check_chown(mine, UINT32_MAX, 51, user(1000, 1000, {50}))), EPERM);
