@@ -1,11 +1,15 @@
 // An open tmpfs file: the description's offset and flags over a tmpfs inode.
 #include <mutex>
 
+#include "kernel/vfs/Permission.h"
 #include "kernel/vfs/TmpfsNode.h"
 
 namespace lx::tmpfs {
 
 namespace {
+
+// Who is calling an fd-based metadata operation (root when no guest task).
+Credentials caller() { return current_credentials().value_or(Credentials{}); }
 
 class TmpfsFile final : public OpenFile {
  public:
@@ -62,12 +66,16 @@ class TmpfsFile final : public OpenFile {
   bool is_regular() const override { return node_->type() == abi::kSIfreg; }
   bool positional() const override { return is_regular() || is_directory(); }
 
+  // fchmod/fchown/futimens: the owner rules of vfs/Permission.h, for the caller.
   Result<void> chmod(unsigned mode) override {
+    const abi::Stat st = TRY(node_->stat());
     SetAttr a;
-    a.mode = mode;
+    a.mode = TRY(check_chmod(st, mode, caller()));
     return node_->setattr(a);
   }
   Result<void> chown(uint32_t uid, uint32_t gid) override {
+    const abi::Stat st = TRY(node_->stat());
+    TRY(check_chown(st, uid, gid, caller()));
     SetAttr a;
     if (uid != UINT32_MAX) a.uid = uid;
     if (gid != UINT32_MAX) a.gid = gid;
@@ -75,12 +83,18 @@ class TmpfsFile final : public OpenFile {
   }
   Result<void> utimens(const abi::Timespec times[2]) override {
     SetAttr a;
+    bool explicit_time = false;
     if (!times) {
       a.atime = a.mtime = abi::Timespec{0, kUtimeNow};
     } else {
       if (times[0].tv_nsec != kUtimeOmit) a.atime = times[0];
       if (times[1].tv_nsec != kUtimeOmit) a.mtime = times[1];
+      explicit_time = (a.atime && a.atime->tv_nsec != kUtimeNow) || (a.mtime && a.mtime->tv_nsec != kUtimeNow);
     }
+    const abi::Stat st = TRY(node_->stat());
+    // "Now" by a non-owner needs write access: an fd open for writing has it.
+    if (!owner_or_capable(st, caller()) && !(!explicit_time && writable()))
+      TRY(check_utimens(st, explicit_time, caller()));
     return node_->setattr(a);
   }
   Result<void> truncate(int64_t length) override {

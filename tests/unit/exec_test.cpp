@@ -94,6 +94,9 @@ class Exec : public ::testing::Test {
     auto p = std::make_unique<FakeProcess>();
     proc = p.get();
     tg = std::make_unique<lx::ThreadGroup>(*k, std::move(p), 1);
+    // As run_program gives the init process the configured ids (auxv reports the task's).
+    tg->uid = tg->euid = tg->suid = tg->fsuid = k->config().uid;
+    tg->gid = tg->egid = tg->sgid = tg->fsgid = k->config().gid;
     task = std::make_unique<lx::Task>(*tg, tg->pico().main_thread(), 1);
   }
 

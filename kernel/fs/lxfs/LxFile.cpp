@@ -47,7 +47,7 @@ class LxFile final : public OpenFile {
     const abi::Stat st = TRY(inode_->guest_stat());
     SetAttr a;
     a.mode = TRY(check_chmod(st, mode, caller_credentials()));
-    return inode_->setattr(a);
+    return inode_->setattr_from(&st, a);
   }
   Result<void> chown(uint32_t uid, uint32_t gid) override {
     const abi::Stat st = TRY(inode_->guest_stat());
@@ -55,7 +55,7 @@ class LxFile final : public OpenFile {
     SetAttr a;
     if (uid != UINT32_MAX) a.uid = uid;
     if (gid != UINT32_MAX) a.gid = gid;
-    return inode_->setattr(a);
+    return inode_->setattr_from(&st, a);
   }
   Result<void> utimens(const abi::Timespec times[2]) override {
     SetAttr a;

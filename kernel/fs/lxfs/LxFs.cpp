@@ -54,7 +54,9 @@ Result<InodeRef> make_lxfs_root(const std::string& host_dir) {
   empty_directory(staging, 0);
   sb->host_uid = static_cast<uint32_t>(::geteuid());
   sb->host_gid = static_cast<uint32_t>(::getegid());
-  const int dup = ::fcntl(root, F_DUPFD_CLOEXEC, 0);
+  // The root inode keeps an open (not O_PATH) fd: every walk starts by
+  // reading its metadata, which f*xattr does directly on such an fd.
+  const int dup = ::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup < 0) return err(errno);
   InodeRef host = TRY(make_hostfs_inode(dup));
   return InodeRef(TRY(lxfs::LxInode::wrap(std::move(sb), std::move(host), /*is_root=*/true)));

@@ -47,7 +47,9 @@ Result<abi::Stat> LxInode::guest_stat() {
     m = fresh_;
     has_fresh_ = false;
   } else if (!is_host_symlink(st)) {
-    m = TRY(read_meta(fd()));
+    // By (parent, name) where the lookup left them: one getxattrat, where
+    // an O_PATH fd alone needs a walk of its /proc link.
+    m = parent_host_ ? TRY(read_meta_at(hostfs_fd(*parent_host_), name_.c_str())) : TRY(read_meta(fd()));
   }
   if (!m || !meta_fits_host(m->mode & S_IFMT, st.st_mode & S_IFMT)) m = host_meta(st, sb_->host_uid, sb_->host_gid);
   st.st_uid = m->uid;
@@ -137,9 +139,11 @@ Result<OpenFileRef> LxInode::open(int flags) {
   return make_lx_file(shared_from_this(), std::move(f));
 }
 
-Result<void> LxInode::setattr(const SetAttr& a) {
+Result<void> LxInode::setattr(const SetAttr& a) { return setattr_from(nullptr, a); }
+
+Result<void> LxInode::setattr_from(const abi::Stat* current, const SetAttr& a) {
   if (a.mode || a.uid || a.gid) {
-    Meta m = TRY(meta());
+    Meta m = current ? Meta{current->st_uid, current->st_gid, current->st_mode, current->st_rdev} : TRY(meta());
     if (a.uid) m.uid = *a.uid;
     if (a.gid) m.gid = *a.gid;
     if (a.uid || a.gid) m.mode = mode_after_chown(m.mode);

@@ -71,6 +71,8 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   Result<std::string> readlink() override;
   Result<OpenFileRef> open(int flags) override;
   Result<void> setattr(const SetAttr& attr) override;
+  // setattr() for a caller that has just read the guest attributes (fchown, fchmod).
+  Result<void> setattr_from(const abi::Stat* current, const SetAttr& attr);
   Result<abi::StatFs> statfs() override { return host_->statfs(); }
   Result<uint64_t> getxattr(const std::string& name, std::span<uint8_t> value) override;
   Result<void> setxattr(const std::string& name, std::span<const uint8_t> value, int flags) override;
