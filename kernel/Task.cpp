@@ -89,10 +89,11 @@ WaitQueue::~WaitQueue() {
   for (WaitHook* h : hooks_) h->queue_ = nullptr;
 }
 
-void WaitHook::hook(WaitQueue& q) {
+void WaitHook::hook(WaitQueue& q, bool exclusive) {
   unhook();
   q.hooks_.push_back(this);
   queue_ = &q;
+  exclusive_ = exclusive;
 }
 
 void WaitHook::unhook() {
@@ -113,7 +114,14 @@ void WaitQueue::wake_all() {
     // A hook may wake another queue whose hooks run in turn (nested epoll),
     // never this one's list: nesting is acyclic.
     const std::vector<WaitHook*> hooks = hooks_;
-    for (WaitHook* h : hooks) h->woken();
+    bool exclusive_done = false;
+    for (WaitHook* h : hooks) {
+      if (!h->exclusive_) {
+        h->woken();
+      } else if (!exclusive_done) {
+        exclusive_done = h->woken();
+      }
+    }
   }
   for (Task* t : waiters_) t->wake();
 }

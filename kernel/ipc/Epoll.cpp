@@ -27,9 +27,13 @@ EpollFile::Item::~Item() {
   }
 }
 
-void EpollFile::Item::woken() {
+bool EpollFile::Item::woken() {
   triggered = true;
+  // ep_poll_callback: a wake-up counts as taken if someone was waiting on
+  // this instance (directly, or through an instance watching it).
+  const bool had_waiters = !ep->queue_.empty() || !ep->parents_.empty();
   ep->queue_.wake_all();
+  return had_waiters;
 }
 
 EpollFile::~EpollFile() {
@@ -78,7 +82,7 @@ Result<void> EpollFile::add(const Key& key, const OpenFileRef& file, const Epoll
   // ep_insert polls the file at once: a ready file is reported even to an
   // edge-triggered entry.
   item->triggered = true;
-  if (WaitQueue* q = file->wait_queue()) item->hook(*q);
+  if (WaitQueue* q = file->wait_queue()) item->hook(*q, (ev.events & kEpollExclusive) != 0);
   if (child) child->parents_.push_back(this);
   const bool ready = pending(*item, *file) != 0;
   items_.emplace(key, std::move(item));

@@ -11,7 +11,9 @@
 // bits appear.
 //
 // Level-triggered by default; EPOLLONESHOT disables an entry once reported
-// until EPOLL_CTL_MOD re-arms it. Nesting is acyclic and at most
+// until EPOLL_CTL_MOD re-arms it. EPOLLEXCLUSIVE entries hook exclusively:
+// a wake-up of the file reaches the first such instance that has a waiter
+// (or all of them when none has), not every one. Nesting is acyclic and at most
 // kMaxNests deep (ELOOP otherwise), checked at EPOLL_CTL_ADD.
 //
 // An entry lives until EPOLL_CTL_DEL or until its file description is
@@ -78,7 +80,7 @@ class EpollFile final : public OpenFile {
     bool triggered = false;  // woken since last reported (edge-triggered entries)
     unsigned last = 0;       // unhooked files: the bits seen at the previous check
     ~Item() override;
-    void woken() override;
+    bool woken() override;
   };
   using Key = std::pair<int, const OpenFile*>;
 

@@ -37,6 +37,10 @@ class WaitQueue;
 // reporting and to pass readiness up to the instances that watch it. A hook
 // is on at most one queue; either side may go first (a dying queue detaches
 // its hooks, a dying hook leaves its queue).
+//
+// An exclusive hook (EPOLLEXCLUSIVE) is like an exclusive waiter on Linux:
+// each wake_all() runs every non-exclusive hook, then exclusive ones in
+// order only until one reports that it woke somebody.
 class WaitHook {
  public:
   WaitHook() = default;
@@ -44,15 +48,18 @@ class WaitHook {
   WaitHook& operator=(const WaitHook&) = delete;
   virtual ~WaitHook() { unhook(); }
 
-  void hook(WaitQueue& q);  // leaves any previous queue first
+  // Leaves any previous queue first.
+  void hook(WaitQueue& q, bool exclusive = false);
   void unhook();
   bool hooked() const { return queue_ != nullptr; }
 
  private:
   friend class WaitQueue;
-  // Must not add or remove hooks of the queue that runs it.
-  virtual void woken() = 0;
+  // Must not add or remove hooks of the queue that runs it. Returns whether
+  // it woke a sleeper (only exclusive hooks are asked).
+  virtual bool woken() = 0;
   WaitQueue* queue_ = nullptr;
+  bool exclusive_ = false;
 };
 
 class WaitQueue {

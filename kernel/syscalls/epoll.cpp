@@ -107,7 +107,8 @@ void register_epoll(SyscallTable& t) {
   t.add(291, "epoll_create1", Support::Full, sys_epoll_create1, {A::Hex});
   t.add(233, "epoll_ctl", Support::Partial, sys_epoll_ctl, {A::Fd, A::Int, A::Fd, A::Ptr},
         "level/edge-triggered, EPOLLONESHOT, nested instances with Linux's loop and depth checks (ELOOP); "
-        "EPOLLEXCLUSIVE wakes every waiter (the man page allows 'one or more'); EPOLLWAKEUP is ignored; "
+        "EPOLLEXCLUSIVE wakes one instance that has a waiter (every such instance when none has); "
+        "EPOLLWAKEUP is ignored; "
         "EPOLLET counts any wake-up of the file, not only those carrying the watched events, and for "
         "host-fd files (stdio pipes, terminals) reports only when new bits appear");
   t.add(232, "epoll_wait", Support::Full, sys_epoll_wait, {A::Fd, A::Ptr, A::Int, A::Int});

@@ -146,6 +146,33 @@ TEST(EpollFlags, ExclusiveWaiterIsWoken) {
   writer.join();
 }
 
+TEST(EpollFlags, ExclusiveWaitersOnOneFileAllGetServed) {
+  // Two instances with an exclusive entry for one eventfd, a waiter on each:
+  // a write wakes one or more of them (never none), and the next write
+  // reaches a waiter that is still blocked.
+  ScopedFd efd(eventfd(0, EFD_NONBLOCK));
+  ScopedFd a(epoll_create1(0)), b(epoll_create1(0));
+  ASSERT_SYS_OK(Add(a, efd, EPOLLIN | EPOLLEXCLUSIVE, 1));
+  ASSERT_SYS_OK(Add(b, efd, EPOLLIN | EPOLLEXCLUSIVE, 2));
+  std::atomic<int> woken{0};
+  auto waiter = [&](int ep) {
+    epoll_event out[2];
+    EXPECT_EQ(epoll_wait(ep, out, 2, 20000), 1);
+    uint64_t v;
+    (void)!read(efd, &v, sizeof v);
+    ++woken;
+  };
+  std::thread ta(waiter, a.get()), tb(waiter, b.get());
+  conf::SleepMs(50);
+  Put(efd);
+  for (int i = 0; i < 2000 && woken.load() == 0; ++i) conf::SleepMs(10);
+  EXPECT_GE(woken.load(), 1);
+  if (woken.load() < 2) Put(efd);
+  ta.join();
+  tb.join();
+  EXPECT_EQ(woken.load(), 2);
+}
+
 TEST(EpollFlags, PipeReportsHangupNotRdhup) {
   ScopedFd ep(epoll_create1(0));
   Pipe p;
