@@ -210,10 +210,10 @@ void register_file_ns(SyscallTable& t) {
   t.add(87, "unlink", Support::Full, sys_unlink, {A::Path});
   t.add(88, "symlink", Support::Full, sys_symlink, {A::Path, A::Path});
   t.add(133, "mknod", Support::Partial, sys_mknod, {A::Path, A::Mode, A::Hex},
-        "device nodes (guest euid 0) on tmpfs; hostfs refuses them with EPERM");
+        "device nodes need CAP_MKNOD (guest root) and tmpfs or lxfs, which store type and rdev (hostfs: EPERM)");
   t.add(258, "mkdirat", Support::Full, sys_mkdirat, {A::DirFd, A::Path, A::Mode});
   t.add(259, "mknodat", Support::Partial, sys_mknodat, {A::DirFd, A::Path, A::Mode, A::Hex},
-        "device nodes (guest euid 0) on tmpfs; hostfs refuses them with EPERM");
+        "device nodes need CAP_MKNOD (guest root) and tmpfs or lxfs, which store type and rdev (hostfs: EPERM)");
   t.add(263, "unlinkat", Support::Full, sys_unlinkat, {A::DirFd, A::Path, A::Hex});
   t.add(264, "renameat", Support::Full, sys_renameat, {A::DirFd, A::Path, A::DirFd, A::Path});
   t.add(265, "linkat", Support::Partial, sys_linkat, {A::DirFd, A::Path, A::DirFd, A::Path, A::AtFlags},
