@@ -198,7 +198,11 @@ Error extract(const std::string& tarfile, Extractor& x, bool progress) {
     rc = archive_read_open_filename(a, tarfile.c_str(), 64 * 1024);
   }
   if (rc != ARCHIVE_OK) {
-    Error e = "cannot read " + tarfile + ": " + archive_error_string(a);
+    const int e_no = archive_errno(a);
+    // Host errors name the file; anything else is libarchive's verdict on the data.
+    const bool host_error = e_no == ENOENT || e_no == EACCES || e_no == EPERM || e_no == EISDIR || e_no == EIO;
+    Error e = host_error ? "cannot read " + tarfile + ": " + archive_error_string(a)
+                         : tarfile + " is not a tar archive (or is corrupt): " + archive_error_string(a);
     archive_read_free(a);
     return e;
   }

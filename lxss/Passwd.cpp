@@ -33,7 +33,7 @@ void add_groups(const std::string& rootfs, GuestUser& u) {
     auto f = split(line, ':');
     if (f.size() < 4) continue;
     auto gid = parse_id(f[2]);
-    if (!gid || *gid == u.gid) continue;
+    if (!gid || *gid == u.gid) continue;  // already first, as initgroups(3) puts it
     for (const std::string& member : split(f[3], ','))
       if (member == u.name) u.groups.push_back(*gid);
   }
@@ -52,7 +52,7 @@ std::optional<GuestUser> find_guest_user(const std::string& rootfs, const std::s
     auto gid = parse_id(f[3]);
     if (!uid || !gid) continue;
     if (f[0] != who && !(numeric && *numeric == *uid)) continue;
-    GuestUser u{f[0], *uid, *gid, f[5].empty() ? "/" : f[5], f[6].empty() ? "/bin/sh" : f[6], {}};
+    GuestUser u{f[0], *uid, *gid, f[5].empty() ? "/" : f[5], f[6].empty() ? "/bin/sh" : f[6], {*gid}};
     add_groups(rootfs, u);
     return u;
   }

@@ -14,7 +14,7 @@ struct GuestUser {
   uint32_t uid = 0, gid = 0;
   std::string home = "/";
   std::string shell = "/bin/sh";
-  std::vector<uint32_t> groups;  // supplementary, from /etc/group
+  std::vector<uint32_t> groups;  // supplementary: the primary gid, then /etc/group memberships (initgroups)
 };
 
 // `who` is a user name or a numeric uid. nullopt: no such user (a numeric

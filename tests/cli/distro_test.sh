@@ -193,7 +193,7 @@ case_distro_corrupt_tarball() {
   snapshot_registry
   head -c 20000 /dev/urandom >"$TMP/garbage.tar"
   run corrupt "$LX" --install bad --from-tar "$TMP/garbage.tar" --quiet
-  expect_clean_failure corrupt "bad"
+  expect_clean_failure corrupt "garbage.tar is not a tar archive"
   expect_registry_intact
   run corrupt2 "$LX" --import bad2 "$TMP/bad2" "$TMP/garbage.tar" --quiet
   expect_clean_failure corrupt2 "garbage.tar"
@@ -311,7 +311,8 @@ tinyhost"
   run u_overrides "$LX" -u root -e id -u
   expect_stdout u_overrides 0
   # A malformed file: an error with the line number, the defaults, and the command still runs.
-  run write_bad "$LX" -e /bin/sh -c 'printf "[user]\ndefault=alice\nthis line is not ini\n" >/etc/lx.conf'
+  run write_bad "$LX" -u root -e /bin/sh -c 'printf "[user]\ndefault=alice\nthis line is not ini\n" >/etc/lx.conf'
+  expect_status write_bad 0
   run bad_conf "$LX" -e id -u
   expect_status bad_conf 0
   expect_stdout bad_conf 0
