@@ -41,7 +41,11 @@ class Writer {
   Error walk(int dirfd, const char* name, const std::string& rel) {
     struct stat st {};
     if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("cannot stat " + rel, errno);
-    const int fd = ::openat(dirfd, name, (S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_PATH) | O_NOFOLLOW | O_CLOEXEC);
+    // Host regular files (every guest non-directory in lxfs, FIFOs and
+    // devices included) open for reading: their data and xattrs come through
+    // this one fd. Only host symlinks need O_PATH.
+    const int how = S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : S_ISREG(st.st_mode) ? O_RDONLY : O_PATH;
+    const int fd = ::openat(dirfd, name, how | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return sys_error("cannot open " + rel, errno);
     Error err = write_one(fd, st, rel);
     if (err.empty() && S_ISDIR(st.st_mode)) err = children(fd, rel);
@@ -73,7 +77,7 @@ class Writer {
     ::closedir(d);
     std::sort(names.begin(), names.end());  // reproducible archives
     for (const std::string& n : names)
-      if (Error e = walk(fd, n.c_str(), rel + "/" + n); !e.empty()) return e;
+      if (Error e = walk(fd, n.c_str(), std::string(rel).append("/").append(n)); !e.empty()) return e;
     return {};
   }
 
@@ -131,12 +135,7 @@ class Writer {
       if (S_ISLNK(st.st_mode)) {
         n = ::readlinkat(fd, "", buf, sizeof buf - 1);
       } else {
-        const std::string p = "/proc/self/fd/" + std::to_string(fd);
-        const int rfd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-        if (rfd >= 0) {
-          n = ::read(rfd, buf, sizeof buf - 1);
-          ::close(rfd);
-        }
+        n = ::pread(fd, buf, sizeof buf - 1, 0);
       }
       if (n <= 0) return "cannot read the symlink " + rel;
       link_target.assign(buf, static_cast<size_t>(n));
@@ -148,14 +147,11 @@ class Writer {
       archive_entry_set_rdevminor(entry_, minor(m.rdev));
     } else if (type == S_IFREG) {
       archive_entry_set_size(entry_, st.st_size);
-      const std::string p = "/proc/self/fd/" + std::to_string(fd);
-      data_fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-      if (data_fd < 0) return sys_error("cannot read " + rel, errno);
+      data_fd = fd;
     }
     add_xattrs(fd);
     Error err = write_header(rel);
     if (err.empty() && data_fd >= 0) err = copy_data(data_fd, rel, st.st_size);
-    if (data_fd >= 0) ::close(data_fd);
     return err;
   }
 
@@ -167,7 +163,7 @@ class Writer {
   }
 
   Error copy_data(int fd, const std::string& rel, off_t size) {
-    static thread_local std::vector<char> buf(256 * 1024);
+    static thread_local std::vector<char> buf(size_t{256} * 1024);
     off_t left = size;
     while (left > 0) {
       const ssize_t n = ::read(fd, buf.data(), std::min<size_t>(buf.size(), static_cast<size_t>(left)));
@@ -198,7 +194,7 @@ uint64_t tree_bytes(const std::string& root) {
       if (n == "." || n == "..") continue;
       struct stat st {};
       if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
-      if (S_ISDIR(st.st_mode)) stack.push_back(dir + "/" + n);
+      if (S_ISDIR(st.st_mode)) stack.push_back(std::string(dir).append("/").append(n));
       else if (S_ISREG(st.st_mode)) total += static_cast<uint64_t>(st.st_size);
     }
     ::closedir(d);

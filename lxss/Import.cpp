@@ -183,6 +183,8 @@ struct Extractor {
   }
 };
 
+constexpr size_t kBlock = size_t{64} * 1024;
+
 Error extract(const std::string& tarfile, Extractor& x, bool progress) {
   archive* a = archive_read_new();
   archive_read_support_filter_all(a);
@@ -192,10 +194,10 @@ Error extract(const std::string& tarfile, Extractor& x, bool progress) {
   struct stat st {};
   int rc = ARCHIVE_OK;
   if (tarfile == "-") {
-    rc = archive_read_open_fd(a, STDIN_FILENO, 64 * 1024);
+    rc = archive_read_open_fd(a, STDIN_FILENO, kBlock);
   } else {
     if (::stat(tarfile.c_str(), &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
-    rc = archive_read_open_filename(a, tarfile.c_str(), 64 * 1024);
+    rc = archive_read_open_filename(a, tarfile.c_str(), kBlock);
   }
   if (rc != ARCHIVE_OK) {
     const int e_no = archive_errno(a);
