@@ -25,6 +25,7 @@ struct KernelConfig {
   std::string hostname = "lxcore";
   FILE* trace = nullptr;  // strace-format syscall trace, or null
   uint32_t uid = 0, gid = 0;  // guest credentials (WSL's default: root)
+  std::vector<uint32_t> groups;  // the first process's supplementary groups
   std::string cwd = "/";      // guest working directory of the first process
 };
 

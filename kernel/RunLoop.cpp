@@ -148,6 +148,7 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
   tg.pgid = tg.sid = pid;
   tg.uid = tg.euid = tg.suid = tg.fsuid = config_.uid;
   tg.gid = tg.egid = tg.sgid = tg.fsgid = config_.gid;
+  tg.groups = config_.groups;
   Task& task = adopt_task(std::make_unique<Task>(tg, tg.pico().main_thread(), pid));
   tg.tasks.push_back(&task);
   Result<void> setup = [&]() -> Result<void> {

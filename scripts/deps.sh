@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages lxcore needs that are not installed yet.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
-      libseccomp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
+      libseccomp-dev libarchive-dev libinih-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
       busybox-static strace proot runsc clang-tidy
       python3 gcc make git procps)  # python3, gcc, make, git, procps (ps, top, free): tests/system runs them under lx
 missing=()

@@ -1,0 +1,97 @@
+// Running a command in a distro, one-shot (no daemon yet): the instance
+// `lx run --lxfs ROOTFS` would start, as the distro's user, with the
+// distro's /etc/lx.conf applied and a login-like environment.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/DistroCommands.h"
+#include "cli/Run.h"
+#include "lxss/LxConf.h"
+#include "lxss/Passwd.h"
+#include "lxss/Registry.h"
+
+namespace lx::cli {
+
+namespace {
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "lx: %s\n", msg.c_str());
+  return 1;
+}
+
+bool host_dir_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+int run_in_distro(const DistroRunRequest& req) {
+  lxss::Registry reg(lxss::lx_home());
+  lxss::RegistryData data;
+  if (lxss::Error e = reg.load(data); !e.empty()) return fail(e);
+  const std::string name = req.distro.empty() ? data.default_name : req.distro;
+  if (name.empty()) return fail("no default distro: install one with lx --install NAME --from-tar FILE");
+  const lxss::Distro* d = data.find(name);
+  if (!d) return fail("no distro named '" + name + "' (see lx --list)");
+  const std::string rootfs = d->rootfs();
+  if (!host_dir_exists(rootfs)) return fail("the root of '" + name + "' is missing: " + rootfs);
+
+  // A broken lx.conf never keeps the distro from starting.
+  const lxss::LxConfResult conf = lxss::read_lx_conf(rootfs + "/etc/lx.conf");
+  for (const std::string& w : conf.warnings) std::fprintf(stderr, "lx: warning: %s\n", w.c_str());
+  if (!conf.error.empty()) std::fprintf(stderr, "lx: %s\n", conf.error.c_str());
+
+  std::string who = req.user;
+  if (who.empty()) who = d->default_user;
+  if (who.empty()) who = conf.conf.default_user;
+  if (who.empty()) who = "root";
+  const auto user = lxss::find_guest_user(rootfs, who);
+  if (!user) return fail("no user '" + who + "' in distro '" + name + "' (its /etc/passwd)");
+
+  RunOptions opts;
+  opts.root = rootfs;
+  opts.lxfs = rootfs;
+  opts.root_given = true;
+  opts.uid = user->uid;
+  opts.gid = user->gid;
+  opts.groups = user->groups;
+  opts.hostname = conf.conf.hostname;
+  if (conf.conf.automount_enabled)
+    opts.mounts.push_back(HostMount{"/", conf.conf.automount_root, conf.conf.automount_options == "ro"});
+
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (const char* host_path = std::getenv("PATH"); conf.conf.append_host_path && host_path)
+    path += std::string(":") + host_path;
+  std::vector<std::string> env{"HOME=" + user->home, "USER=" + user->name, "LOGNAME=" + user->name,
+                               "SHELL=" + user->shell, "PATH=" + path, "LX_DISTRO_NAME=" + name};
+  for (const char* keep : {"TERM", "LANG", "LC_ALL", "COLORTERM"})
+    if (const char* v = std::getenv(keep)) env.push_back(std::string(keep) + "=" + v);
+  opts.envp = std::move(env);
+
+  if (!req.cd.empty()) {
+    opts.cwd = req.cd == "~" ? user->home : req.cd;
+    if (opts.cwd[0] != '/') return fail("--cd needs an absolute guest path or ~");
+  } else {
+    opts.cwd = host_dir_exists(rootfs + user->home) ? user->home : "/";
+  }
+
+  if (req.command.empty()) {
+    // The user's login shell, as a login shell ("-sh").
+    opts.command = {user->shell};
+    opts.argv0 = "-" + user->shell.substr(user->shell.rfind('/') + 1);
+  } else if (req.exec) {
+    opts.command = req.command;
+  } else {
+    // Like wsl.exe: the words form one command line for the shell, so
+    // `lx -- 'ls | wc -l'` and `lx -- echo '$HOME'` mean what they would in it.
+    std::string line;
+    for (const std::string& w : req.command) line += (line.empty() ? "" : " ") + w;
+    opts.command = {user->shell, "-c", line};
+  }
+  return run(opts);
+}
+
+}  // namespace lx::cli

@@ -1,0 +1,47 @@
+// One instance run to completion (no daemon): builds the guest's
+// filesystem, starts PROG as pid 1 and returns its shell-style status.
+// Shared by `lx run` (host root) and the distro commands (lxfs root).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lx::cli {
+
+inline constexpr int kStatusMissing = 127;
+inline constexpr int kStatusNotExecutable = 126;
+inline constexpr int kStatusUsage = 2;
+inline constexpr int kStatusProviderError = 1;
+
+struct HostMount {
+  std::string host, guest;
+  bool read_only = true;
+};
+
+struct RunOptions {
+  std::string root = "/";
+  bool root_given = false;
+  std::string lxfs;  // --lxfs DIR: DIR is the root as a read-write lxfs
+  std::vector<std::string> binds;  // HOST:GUEST[:ro]
+  std::string trace_file;
+  bool trace = false;
+  std::vector<std::string> command;
+
+  // Set by the distro commands; `lx run` leaves the defaults.
+  std::optional<std::vector<std::string>> envp;  // instead of the caller's environment
+  std::string cwd;                               // guest cwd instead of the caller's
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> groups;
+  std::string hostname;
+  std::string argv0;                 // argv[0] instead of PROG (a login shell's "-sh")
+  std::vector<HostMount> mounts;     // optional mounts: skipped when the guest directory is missing
+};
+
+int run(const RunOptions& opts);
+
+// The guest starts where the caller is, when that is inside the root.
+std::string guest_cwd(const std::string& root);
+
+}  // namespace lx::cli
