@@ -152,6 +152,7 @@ class Socket : public OpenFile {
 
   // ---- SOL_SOCKET state kept for every family
   bool passcred() const { return passcred_; }
+  void set_passcred(bool on) { passcred_ = on; }  // accept() inherits the listener's
   int sndbuf() const { return sndbuf_; }
   int rcvbuf() const { return rcvbuf_; }
   // SO_RCVTIMEO / SO_SNDTIMEO: when a blocking receive/send gives up (EAGAIN).

@@ -97,11 +97,11 @@ Result<long> sys_listen(Task& t, const SyscallArgs& a) {
 }
 
 Result<long> do_accept4(Task& t, int fd, uint64_t addr, uint64_t len_addr, int flags) {
-  if (flags & ~kSockFlags) return err(EINVAL);
   OpenFileRef f = TRY(t.fds().get(fd));
+  if (flags & ~kSockFlags) return err(EINVAL);
+  TRY(t.fds().check_free_slot());
   Socket* s = as_socket(*f);
   if (!s) return err(ENOTSOCK);
-  TRY(t.fds().check_free_slot());
   SocketRef conn = TRY(accept_waiting(t, *s));
   init_new_socket(t, *conn, flags);
   if (addr) {

@@ -85,7 +85,7 @@ class UnixSocket final : public Socket, public std::enable_shared_from_this<Unix
   void enqueue(Message m, const std::shared_ptr<UnixSocket>& sender);
   // Drops the front message, refunding its sender.
   void consume_front();
-  Result<uint64_t> send_stream(Task& t, MsgData& data, MsgControl& control);
+  Result<uint64_t> send_stream(Task& t, MsgData& data, const SockAddr* to, MsgControl& control);
   Result<uint64_t> send_packet(Task& t, MsgData& data, const SockAddr* to, MsgControl& control);
   Result<RecvResult> recv_stream(MsgData& data, int flags);
   Result<RecvResult> recv_packet(MsgData& data, int flags);
@@ -105,6 +105,7 @@ class UnixSocket final : public Socket, public std::enable_shared_from_this<Unix
   abi::Ucred peer_cred_{0, ~0u, ~0u};
   abi::Ucred own_cred_{0, ~0u, ~0u};  // set at listen/connect/socketpair
   SockAddr addr_;                      // bound name (len 0: unbound)
+  SockAddr peer_name_;                 // the peer's name, kept after it closed
   bool bound_inode_ = false;
   UnixNames::Key inode_{0, 0};
   std::string abstract_;
