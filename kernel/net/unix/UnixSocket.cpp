@@ -500,7 +500,11 @@ Result<RecvResult> UnixSocket::recv_packet(MsgData& data, int flags) {
   Message& m = queue_msgs_.front();
   const uint64_t size = m.data.size();
   const uint64_t n = std::min(size, data.remaining());
-  TRY(data.put(std::span<const uint8_t>(m.data).first(n)));
+  if (Result<void> put = data.put(std::span<const uint8_t>(m.data).first(n)); !put.ok()) {
+    // The datagram was dequeued before the copy faulted: it is lost, as on Linux.
+    if (!(flags & abi::kMsgPeek)) consume_front();
+    return err(put.error());
+  }
   RecvResult r;
   r.len = n;
   r.full_len = size;
