@@ -3,7 +3,7 @@
 // reports the guest's own ns/op as each benchmark's manual time. Modes:
 // getppid, openreadclose, forkwait (fork + exit + wait4), forkexec (fork +
 // execve /bin/true + wait4), pipepingpong (1-byte round trip between two
-// processes), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads). A summary
+// processes), unixpingpong (the same over a unix socketpair), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads). A summary
 // table with per-op microseconds and the ratio to native follows, all from
 // the same run.
 //
@@ -343,7 +343,7 @@ int main(int argc, char** argv) {
   }
 
   const std::vector<std::string> modes = {"getppid",  "openreadclose", "forkwait",
-                                          "forkexec", "pipepingpong",  "futexpingpong"};
+                                          "forkexec", "pipepingpong",  "unixpingpong", "futexpingpong"};
   const std::vector<Runner> runners = make_runners();
   for (const auto& mode : modes)
     for (const auto& r : runners)
