@@ -85,6 +85,7 @@ Result<RecvResult> recv_waiting(Task& t, Socket& s, MsgData& data, int flags) {
     Result<RecvResult> r = s.recvmsg(t, data, family_flags);
     if (r.ok()) {
       RecvResult& got = r.value();
+      const uint64_t got_len = got.len;
       if (!have) {
         total = std::move(got);
         have = true;
@@ -95,7 +96,7 @@ Result<RecvResult> recv_waiting(Task& t, Socket& s, MsgData& data, int flags) {
         for (OpenFileRef& f : got.control.rights) total.control.rights.push_back(std::move(f));
       }
       const bool more = (flags & abi::kMsgWaitall) && !(flags & abi::kMsgPeek) && s.is_stream() && may_block &&
-                        data.remaining() > 0 && got.len > 0 && total.control.rights.empty();
+                        data.remaining() > 0 && got_len > 0 && total.control.rights.empty();
       if (!more) return total;
       continue;
     }

@@ -20,6 +20,7 @@ namespace lx {
 namespace {
 
 constexpr int kSockFlags = abi::kSockNonblock | abi::kSockCloexec;
+constexpr int kMaxOptionCopy = 256;
 
 // __sys_socket's type split and sock_create's range checks.
 struct SocketKind {
@@ -165,9 +166,10 @@ Result<long> sys_setsockopt(Task& t, const SyscallArgs& a) {
   SocketHandle h = TRY(socket_fd(t, arg_int(a[0])));
   const int len = arg_int(a[4]);
   if (len < 0) return err(EINVAL);
-  // Options are small; anything longer than a page is cut to what any
-  // option reads (Linux reads only the option's own size).
-  std::vector<uint8_t> val(std::min(len, 4096));
+  // Linux reads only the option's own size, so a long optlen over a short
+  // buffer works there: copy no more than the largest option any family
+  // reads (families still see whether the guest gave enough).
+  std::vector<uint8_t> val(std::min(len, kMaxOptionCopy));
   TRY(t.mem().copy_in(a[3], val.data(), val.size()));
   TRY(h.sock->setsockopt(t, arg_int(a[1]), arg_int(a[2]), val));
   return 0;

@@ -1031,3 +1031,30 @@ TEST(UnixPoll, UnconnectedStreamIsHupAndWritable) {
 }
 
 }  // namespace
+
+namespace {
+
+int SendOneFd(int sock, int fd) { return SendFds(sock, {fd}); }
+
+// Sockets in flight inside sockets in flight, 2000 deep: Linux sets no
+// limit on the nesting, and closing the outermost must free them all.
+TEST(UnixRights, DeepNestingOfSocketsInFlight) {
+  int pfd[2];
+  ASSERT_EQ(pipe(pfd), 0);
+  int prev = pfd[1];
+  for (int i = 0; i < 2000; ++i) {
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    ASSERT_EQ(SendOneFd(sv[0], prev), 1) << i;
+    close(prev);
+    close(sv[0]);
+    prev = sv[1];
+  }
+  close(prev);
+  // Everything is freed, down to the pipe's write end at the bottom.
+  char c;
+  EXPECT_EQ(read(pfd[0], &c, 1), 0);
+  close(pfd[0]);
+}
+
+}  // namespace

@@ -81,8 +81,34 @@ UnixSocket::~UnixSocket() {
     // unix_release_sock: unread data or a never-accepted connection resets the peer.
     other->peer_gone(!queue_msgs_.empty() || !accepted_);
   }
-  // Frees descriptors in flight and embryo connections (resetting their clients).
+  // Descriptors in flight and embryo connections (whose clients get reset)
+  // are released iteratively: a socket in flight may hold sockets holding
+  // sockets..., and Linux sets no depth limit, so recursion could overflow
+  // the provider's stack.
+  std::vector<OpenFileRef> doomed;
+  for (Message& m : queue_msgs_) {
+    for (OpenFileRef& f : m.control.rights) doomed.push_back(std::move(f));
+    if (m.embryo) doomed.push_back(std::move(m.embryo));
+  }
   while (!queue_msgs_.empty()) consume_front();
+  release_iteratively(std::move(doomed));
+}
+
+void UnixSocket::release_iteratively(std::vector<OpenFileRef> files) {
+  // The outermost release drains; nested destructors only add to its list.
+  thread_local std::vector<OpenFileRef>* pending = nullptr;
+  if (pending) {
+    for (OpenFileRef& f : files) pending->push_back(std::move(f));
+    return;
+  }
+  std::vector<OpenFileRef> list = std::move(files);
+  pending = &list;
+  while (!list.empty()) {
+    OpenFileRef f = std::move(list.back());
+    list.pop_back();
+    f.reset();  // may run ~UnixSocket, which appends to `list`
+  }
+  pending = nullptr;
 }
 
 void UnixSocket::pair(const std::shared_ptr<UnixSocket>& a, const std::shared_ptr<UnixSocket>& b,

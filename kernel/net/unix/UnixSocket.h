@@ -89,6 +89,8 @@ class UnixSocket final : public Socket, public std::enable_shared_from_this<Unix
   Result<uint64_t> send_packet(Task& t, MsgData& data, const SockAddr* to, MsgControl& control);
   Result<RecvResult> recv_stream(MsgData& data, int flags);
   Result<RecvResult> recv_packet(MsgData& data, int flags);
+  // Drops references to files one at a time, never recursively.
+  static void release_iteratively(std::vector<OpenFileRef> files);
   // The peer went away or shut down: wake both sides' waiters.
   void peer_gone(bool reset);
 
