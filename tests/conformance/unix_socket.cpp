@@ -1058,3 +1058,59 @@ TEST(UnixRights, DeepNestingOfSocketsInFlight) {
 }
 
 }  // namespace
+
+#include <sys/epoll.h>
+
+namespace {
+
+void NoteSignal(int) {}
+
+// A blocking receive is interrupted by a handled signal: EINTR without
+// SA_RESTART; with SA_RESTART it resumes and gets the data sent later.
+TEST(UnixSignals, BlockingRecvIsInterruptible) {
+  Pair p(SOCK_STREAM);
+  conf::ScopedHandler h(SIGUSR1, NoteSignal, 0);
+  const pid_t parent = getpid();
+  pid_t pid = conf::ForkChild([&] {
+    conf::SleepMs(100);
+    kill(parent, SIGUSR1);
+    return 0;
+  });
+  char c;
+  EXPECT_EQ(recv(p.b, &c, 1, 0), -1);
+  EXPECT_EQ(errno, EINTR);
+  int st;
+  conf::WaitPid(pid, &st);
+
+  conf::ScopedHandler h2(SIGUSR1, NoteSignal, SA_RESTART);
+  pid = conf::ForkChild([&] {
+    conf::SleepMs(100);
+    kill(parent, SIGUSR1);
+    conf::SleepMs(100);
+    return write(p.a, "r", 1) == 1 ? 0 : 1;
+  });
+  EXPECT_EQ(recv(p.b, &c, 1, 0), 1);
+  conf::WaitPid(pid, &st);
+  EXPECT_EQ(st, 0);
+}
+
+TEST(UnixPoll, EpollReportsReadableAndHangup) {
+  Pair p(SOCK_STREAM);
+  int ep = epoll_create1(0);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.fd = p.b;
+  ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, p.b, &ev), 0);
+  epoll_event out{};
+  EXPECT_EQ(epoll_wait(ep, &out, 1, 0), 0);
+  ASSERT_EQ(write(p.a, "e", 1), 1);
+  ASSERT_EQ(epoll_wait(ep, &out, 1, 1000), 1);
+  EXPECT_EQ(out.events, static_cast<uint32_t>(EPOLLIN));
+  close(p.a);
+  p.a = -1;
+  ASSERT_EQ(epoll_wait(ep, &out, 1, 1000), 1);
+  EXPECT_TRUE(out.events & EPOLLRDHUP);
+  close(ep);
+}
+
+}  // namespace
