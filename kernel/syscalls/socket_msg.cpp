@@ -111,9 +111,7 @@ Result<uint64_t> do_recvmsg(Task& t, Socket& s, uint64_t msg_addr, int flags) {
     const int32_t give = std::min<int32_t>(m.hdr.msg_namelen, static_cast<int32_t>(r.from.len));
     TRY(t.mem().copy_out(m.hdr.msg_name, r.from.bytes.data(), static_cast<uint64_t>(give)));
     TRY(t.mem().write(UserPtr<int32_t>{len_addr}, static_cast<int32_t>(r.from.len)));
-  } else {
-    TRY(t.mem().write(UserPtr<int32_t>{msg_addr + offsetof(abi::Msghdr, msg_namelen)}, 0));
-  }
+  }  // no msg_name: msg_namelen is left as it was, as Linux does
   TRY(t.mem().write(UserPtr<int32_t>{msg_addr + offsetof(abi::Msghdr, msg_flags)}, msg_flags));
   TRY(t.mem().write(UserPtr<uint64_t>{msg_addr + offsetof(abi::Msghdr, msg_controllen)}, used));
   return (flags & abi::kMsgTrunc) ? r.full_len : r.len;

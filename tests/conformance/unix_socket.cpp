@@ -1114,3 +1114,22 @@ TEST(UnixPoll, EpollReportsReadableAndHangup) {
 }
 
 }  // namespace
+
+namespace {
+
+// read/write on a datagram socket move whole datagrams, larger than any
+// internal buffer, and a zero-length read consumes nothing.
+TEST(UnixDgram, ReadWriteMoveWholeLargeDatagrams) {
+  Pair p(SOCK_DGRAM);
+  std::vector<char> big(100000, 'd'), in(200000);
+  big.back() = 'e';
+  ASSERT_EQ(write(p.a, big.data(), big.size()), static_cast<ssize_t>(big.size()));
+  ASSERT_EQ(write(p.a, "tail", 4), 4);
+  char c;
+  EXPECT_EQ(read(p.b, &c, 0), 0);
+  ASSERT_EQ(read(p.b, in.data(), in.size()), static_cast<ssize_t>(big.size()));
+  EXPECT_EQ(in[big.size() - 1], 'e');
+  EXPECT_EQ(read(p.b, in.data(), in.size()), 4);
+}
+
+}  // namespace
