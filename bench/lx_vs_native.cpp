@@ -3,7 +3,7 @@
 // reports the guest's own ns/op as each benchmark's manual time. Modes:
 // getppid, openreadclose, forkwait (fork + exit + wait4), forkexec (fork +
 // execve /bin/true + wait4), pipepingpong (1-byte round trip between two
-// processes), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads),
+// processes), unixpingpong (the same over a unix socketpair), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads),
 // epollwake (eventfd write + epoll_wait wake-up round trip between two
 // processes: "epoll_wait wake-up latency"). A summary
 // table with per-op microseconds and the ratio to native follows, all from
@@ -345,7 +345,7 @@ int main(int argc, char** argv) {
   }
 
   const std::vector<std::string> modes = {"getppid",  "openreadclose", "forkwait",
-                                          "forkexec", "pipepingpong",  "futexpingpong",
+                                          "forkexec", "pipepingpong",  "unixpingpong", "futexpingpong",
                                           "epollwake"};
   const std::vector<Runner> runners = make_runners();
   for (const auto& mode : modes)

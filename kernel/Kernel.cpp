@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "kernel/net/unix/UnixNames.h"
 #include "kernel/syscalls/Table.h"
 
 namespace lx {
 
 Kernel::Kernel(pico::Host& host, std::unique_ptr<Vfs> vfs, KernelConfig config)
-    : host_(host), vfs_(std::move(vfs)), config_(std::move(config)), timers_(std::make_unique<Timers>(big_lock_)) {}
+    : host_(host), vfs_(std::move(vfs)), config_(std::move(config)), timers_(std::make_unique<Timers>(big_lock_)),
+      unix_names_(std::make_shared<UnixNames>()) {}
 
 Kernel::~Kernel() {
   {

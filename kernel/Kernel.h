@@ -19,6 +19,8 @@
 
 namespace lx {
 
+class UnixNames;
+
 struct KernelConfig {
   std::string uname_release = "6.1.0-lxcore";
   std::string uname_version = "#1 SMP lxcore";
@@ -75,6 +77,9 @@ class Kernel {
   // Timers whose callbacks run with the big lock held (alarm, itimers,
   // timer_create, timerfd).
   Timers& timers() { return *timers_; }
+  // AF_UNIX names bound in this instance (abstract namespace, socket
+  // inodes); sockets share ownership so it outlives the last of them.
+  const std::shared_ptr<UnixNames>& unix_names() { return unix_names_; }
   // Notified when a thread group becomes a zombie (run_program waits for init).
   std::condition_variable& group_exited() { return init_done_; }
 
@@ -110,6 +115,7 @@ class Kernel {
   std::condition_variable init_done_;
   int external_kill_ = 0;  // SIGTERM/SIGHUP that ended the instance
   std::unique_ptr<Timers> timers_;
+  std::shared_ptr<UnixNames> unix_names_;
 };
 
 }  // namespace lx

@@ -8,6 +8,8 @@
  *                       /bin/true) with no arguments; wait4 for it (status 0)
  *   MODE pipepingpong   a forked child echoes 1 byte between two pipes; one
  *                       op = write 1 byte + read it back (a round trip)
+ *   MODE unixpingpong   the same over an AF_UNIX SOCK_STREAM socketpair: a
+ *                       forked child echoes 1 byte; one op = a round trip
  *   MODE futexpingpong  a second thread (raw clone, CLONE_THREAD) and the
  *                       main thread hand a turn word back and forth with
  *                       FUTEX_WAIT/FUTEX_WAKE (private); one op = a round trip
@@ -39,6 +41,7 @@ typedef unsigned long ulong;
 #define NR_exit 60
 #define NR_wait4 61
 #define NR_getppid 110
+#define NR_socketpair 53
 #define NR_futex 202
 #define NR_epoll_wait 232
 #define NR_epoll_ctl 233
@@ -234,6 +237,36 @@ static int teardown_epollwake(void) {
   ulong two = 2;
   if (sys3(NR_write, g_ping, (long)&two, 8) != 8) return 1;
   return reap(g_waker_pid);
+
+/* ---- unixpingpong: one socketpair, the child echoes on its end --------- */
+static int g_unix[2];
+static long g_unix_pid;
+
+static int setup_unixpingpong(void) {
+  if (sys4(NR_socketpair, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, (long)g_unix) != 0) return 1;
+  g_unix_pid = sys3(NR_fork, 0, 0, 0);
+  if (g_unix_pid < 0) return 1;
+  if (g_unix_pid == 0) {
+    char c;
+    sys3(NR_close, g_unix[0], 0, 0);
+    while (sys3(NR_read, g_unix[1], (long)&c, 1) == 1)
+      if (sys3(NR_write, g_unix[1], (long)&c, 1) != 1) quit(3);
+    quit(0);
+  }
+  sys3(NR_close, g_unix[1], 0, 0);
+  return 0;
+}
+
+static int op_unixpingpong(const char* path) {
+  (void)path;
+  char c = 'x';
+  if (sys3(NR_write, g_unix[0], (long)&c, 1) != 1) return 1;
+  return sys3(NR_read, g_unix[0], (long)&c, 1) != 1 || c != 'x';
+}
+
+static int teardown_unixpingpong(void) {
+  sys3(NR_close, g_unix[0], 0, 0); /* EOF ends the echo loop */
+  return reap(g_unix_pid);
 }
 
 /* ---- futexpingpong: main thread and a raw CLONE_THREAD partner ---------- */
@@ -322,7 +355,7 @@ static void report(ulong total_ns, ulong n) {
 static int run(int argc, char** argv) {
   ulong n;
   if (argc < 3 || !parse_count(argv[2], &n) || n > 1000000000000UL) {
-    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|futexpingpong|epollwake N [PATH]\n");
+    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|unixpingpong|futexpingpong|epollwake N [PATH]\n");
     return 2;
   }
   int (*op)(const char*);
@@ -343,6 +376,10 @@ static int run(int argc, char** argv) {
     op = op_pipepingpong;
     teardown = teardown_pipepingpong;
     if (setup_pipepingpong()) goto failed;
+  } else if (equal(argv[1], "unixpingpong")) {
+    op = op_unixpingpong;
+    teardown = teardown_unixpingpong;
+    if (setup_unixpingpong()) goto failed;
   } else if (equal(argv[1], "futexpingpong")) {
     op = op_futexpingpong;
     teardown = teardown_futexpingpong;

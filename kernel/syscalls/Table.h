@@ -83,7 +83,7 @@ void register_clone(SyscallTable&);   // clone, clone3, fork, vfork
 void register_wait(SyscallTable&);    // exit, exit_group, wait4, waitid
 void register_pidfd(SyscallTable&);   // pidfd_open, pidfd_send_signal, pidfd_getfd
 void register_execve(SyscallTable&);  // execve, execveat
-void register_socket(SyscallTable&);   // getsockname/getpeername on non-sockets (sockets: later)
+void register_socket(SyscallTable&);   // socket..recvmmsg (socket.cpp, socket_msg.cpp)
 void register_file_advice(SyscallTable&);  // fadvise64, readahead
 void register_pipe(SyscallTable&);    // pipe, pipe2
 void register_poll(SyscallTable&);    // poll, ppoll, select, pselect6

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernel/net/SocketIo.h"
 #include "kernel/vfs/FileWait.h"
 #include "kernel/vfs/GuestFlags.h"
 
@@ -85,6 +86,13 @@ class IovCursor {
 
 Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
                                  std::optional<int64_t> pos) {
+  // Sockets move their data to the guest themselves: a datagram is read
+  // whole by one read(2), never split or merged by the bounce buffer.
+  if (Socket* s = as_socket(file); s && !pos) {
+    if (iovec_total(iov) == 0) return 0;  // sock_read_iter: nothing is consumed
+    MsgData data(task.mem(), std::vector<abi::Iovec>(iov.begin(), iov.end()));
+    return TRY(recv_waiting(task, *s, data, 0)).len;
+  }
   const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
   std::vector<uint8_t> bounce(std::min(total, kBounceSize));
@@ -125,6 +133,13 @@ Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const ab
   const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
   if (file.discards_writes()) return total;
+  if (Socket* s = as_socket(file); s && !pos) {
+    // One write(2) is one datagram, however large (or EMSGSIZE).
+    MsgData data(task.mem(), std::vector<abi::Iovec>(iov.begin(), iov.end()));
+    MsgControl control;
+    control.creds = abi::Ucred{task.tg().pid(), task.tg().uid, task.tg().gid};
+    return send_waiting(task, *s, data, 0, nullptr, control);
+  }
   std::vector<uint8_t> bounce(std::min(total, kBounceSize));
   IovCursor cursor(iov);
   uint64_t done = 0;
