@@ -3,7 +3,9 @@
 // reports the guest's own ns/op as each benchmark's manual time. Modes:
 // getppid, openreadclose, forkwait (fork + exit + wait4), forkexec (fork +
 // execve /bin/true + wait4), pipepingpong (1-byte round trip between two
-// processes), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads). A summary
+// processes), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads),
+// tcprr (1 KiB request/response over TCP loopback between two processes),
+// tcpstream (1 MiB sent + 1-byte ack over TCP loopback). A summary
 // table with per-op microseconds and the ratio to native follows, all from
 // the same run.
 //
@@ -213,9 +215,9 @@ void BM_Runner(benchmark::State& state, const Runner& r, const std::string& mode
   }
   // A short calibration run picks N so that one timed run lasts about
   // --target_ms whatever the runner's speed (0.2 us native, ~100 us ptrace).
-  // Process creation costs 0.1-10 ms per op, so those modes calibrate with
+  // Process creation (and a 1 MiB tcpstream op) costs 0.1-10 ms, so those modes calibrate with
   // fewer ops and may run fewer (keeps the smoke test in seconds).
-  const bool heavy = mode == "forkwait" || mode == "forkexec";
+  const bool heavy = mode == "forkwait" || mode == "forkexec" || mode == "tcpstream";
   const uint64_t calibration_ops = heavy ? 20 : 1000;
   const double min_ops = heavy ? 10 : 50;
   Outcome cal = run_guest(r, guest_args(r, mode, calibration_ops));
@@ -343,7 +345,7 @@ int main(int argc, char** argv) {
   }
 
   const std::vector<std::string> modes = {"getppid",  "openreadclose", "forkwait",
-                                          "forkexec", "pipepingpong",  "futexpingpong"};
+                                          "forkexec", "pipepingpong",  "futexpingpong", "tcprr", "tcpstream"};
   const std::vector<Runner> runners = make_runners();
   for (const auto& mode : modes)
     for (const auto& r : runners)
