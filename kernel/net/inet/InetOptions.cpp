@@ -24,6 +24,7 @@ constexpr int kIpprotoIp = 0;
 constexpr int kIpprotoTcp = 6;
 constexpr int kIpprotoUdp = 17;
 constexpr int kIpprotoIpv6 = 41;
+constexpr int kSolNetlink = 270;  // membership, ack and strictness flags: plain ints
 // TCP_ZEROCOPY_RECEIVE carries a guest address the host would map into.
 constexpr int kTcpZerocopyReceive = 35;
 
@@ -37,7 +38,8 @@ bool host_protocol_option(int level, int name) {
   switch (level) {
     case kIpprotoIp:
     case kIpprotoUdp:
-    case kIpprotoIpv6: return true;
+    case kIpprotoIpv6:
+    case kSolNetlink: return true;
     case kIpprotoTcp: return name != kTcpZerocopyReceive;
     default: return false;
   }

@@ -132,7 +132,9 @@ Result<SocketRef> InetSocket::accept(Task& t) {
   (void)t;
   const int fd = retry_eintr([&] { return ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC); });
   if (fd < 0) return err(errno == EWOULDBLOCK ? EAGAIN : errno);
-  return SocketRef(std::make_shared<InetSocket>(family(), type(), protocol(), fd));
+  auto conn = std::make_shared<InetSocket>(family(), type(), protocol(), fd);
+  conn->set_send_check(send_check_);
+  return SocketRef(std::move(conn));
 }
 
 Result<uint64_t> InetSocket::sendmsg(Task& t, MsgData& data, int flags, const SockAddr* to, MsgControl& control) {
@@ -150,6 +152,7 @@ Result<uint64_t> InetSocket::sendmsg(Task& t, MsgData& data, int flags, const So
   MsgData ahead = data;
   std::span<uint8_t> buf = bounce(n);
   TRY(ahead.take(buf));
+  if (send_check_) TRY(send_check_(buf, to && to->len ? to : nullptr));
   const sockaddr* dst = to && to->len ? reinterpret_cast<const sockaddr*>(to->bytes.data()) : nullptr;
   const socklen_t dst_len = dst ? to->len : 0;
   const ssize_t rc = retry_eintr(

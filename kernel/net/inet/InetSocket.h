@@ -25,6 +25,12 @@ class InetSocket final : public Socket {
   // A new host socket for socket(2); the host validates type and protocol.
   static Result<std::shared_ptr<InetSocket>> create(int family, int type, int protocol);
 
+  // Vets each outgoing message (its bytes and destination, null if none)
+  // before the host sees it: the netlink family uses the same host-socket
+  // plumbing but only lets queries through.
+  using SendCheck = Result<void> (*)(std::span<const uint8_t> msg, const SockAddr* to);
+  void set_send_check(SendCheck check) { send_check_ = check; }
+
   Result<void> bind(Task& t, const SockAddr& addr) override;
   Result<void> connect(Task& t, const SockAddr& addr, bool nonblock) override;
   Result<void> listen(Task& t, int backlog) override;
@@ -47,6 +53,7 @@ class InetSocket final : public Socket {
   Result<void> wait_connected(Task& t);
 
   int fd_;
+  SendCheck send_check_ = nullptr;
 };
 
 }  // namespace lx
