@@ -12,6 +12,28 @@
 
 namespace conf {
 
+// ScopedFd that can also be assigned (a socket created after its holder).
+class Sock {
+ public:
+  explicit Sock(int fd = -1) : fd_(fd) {}
+  ~Sock() { if (fd_ >= 0) close(fd_); }
+  Sock(const Sock&) = delete;
+  Sock& operator=(const Sock&) = delete;
+  Sock& operator=(Sock&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) close(fd_);
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  int get() const { return fd_; }
+  int release() { int f = fd_; fd_ = -1; return f; }
+  operator int() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 inline sockaddr_in Loopback4(uint16_t port = 0) {
   sockaddr_in a{};
   a.sin_family = AF_INET;

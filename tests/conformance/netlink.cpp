@@ -13,7 +13,7 @@
 
 namespace {
 
-using conf::ScopedFd;
+using ScopedFd = conf::Sock;
 
 TEST(NetlinkRoute, GetifaddrsListsLoopbackWithItsAddress) {
   ifaddrs* list = nullptr;

@@ -7,7 +7,7 @@
 
 namespace {
 
-using conf::ScopedFd;
+using ScopedFd = conf::Sock;
 
 TEST(UdpSocket, SendtoRecvfromKeepsBoundariesAndSender) {
   sockaddr_in ra = conf::Loopback4(), sa = conf::Loopback4();
@@ -111,7 +111,7 @@ TEST(UdpBadInput, MalformedAddressesGetLinuxErrors) {
   sockaddr_in6 a6 = conf::Loopback6(9);
   EXPECT_ERRNO(EAFNOSUPPORT, bind(s, reinterpret_cast<sockaddr*>(&a6), sizeof a6));
   ScopedFd s6(socket(AF_INET6, SOCK_DGRAM, 0));
-  EXPECT_ERRNO(EINVAL, sendto(s6, "x", 1, 0, reinterpret_cast<sockaddr*>(&a6), sizeof a6 - 1));
+  EXPECT_ERRNO(EINVAL, sendto(s6, "x", 1, 0, reinterpret_cast<sockaddr*>(&a6), 23));
   EXPECT_ERRNO(EINVAL, sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), 200));
 }
 
