@@ -72,6 +72,17 @@ static inline long sys4(long n, long a, long b, long c, long d) {
   return ret;
 }
 
+static inline long sys5(long n, long a, long b, long c, long d, long e) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
 static __attribute__((noreturn)) void quit(int code) {
   for (;;) sys3(NR_exit_group, code, 0, 0);
 }
@@ -221,7 +232,7 @@ static int read_all(long fd, char* p, ulong n) {
 
 static void tcp_nodelay(long fd) {
   int one = 1;
-  sys4(NR_setsockopt, fd, 6 /* IPPROTO_TCP */, 1 /* TCP_NODELAY */, (long)&one) ;
+  sys5(NR_setsockopt, fd, 6 /* IPPROTO_TCP */, 1 /* TCP_NODELAY */, (long)&one, sizeof one);
 }
 
 /* The child's loop: rr echoes every 1 KiB message, stream acks every 1 MiB. */
