@@ -102,7 +102,10 @@ Result<void> InetSocket::connect(Task& t, const SockAddr& addr, bool nonblock) {
   const int rc = ::connect(fd_, reinterpret_cast<const sockaddr*>(addr.bytes.data()), addr.len);
   if (rc == 0) return {};
   if (errno == EINTR) return err(kErestartsys);
-  if (errno != EINPROGRESS || nonblock) return err(errno);
+  // EALREADY for a blocking caller: a connect interrupted by a signal and
+  // restarted; Linux goes on waiting for the same handshake.
+  const bool pending = errno == EINPROGRESS || errno == EALREADY;
+  if (!pending || nonblock) return err(errno);
   return wait_connected(t);
 }
 
