@@ -5,7 +5,9 @@
 // execve /bin/true + wait4), pipepingpong (1-byte round trip between two
 // processes), unixpingpong (the same over a unix socketpair), futexpingpong (FUTEX_WAIT/WAKE round trip between two threads),
 // epollwake (eventfd write + epoll_wait wake-up round trip between two
-// processes: "epoll_wait wake-up latency"). A summary
+// processes: "epoll_wait wake-up latency"),
+// tcprr (1 KiB request/response over TCP loopback between two processes),
+// tcpstream (1 MiB sent + 1-byte ack over TCP loopback). A summary
 // table with per-op microseconds and the ratio to native follows, all from
 // the same run.
 //
@@ -215,9 +217,9 @@ void BM_Runner(benchmark::State& state, const Runner& r, const std::string& mode
   }
   // A short calibration run picks N so that one timed run lasts about
   // --target_ms whatever the runner's speed (0.2 us native, ~100 us ptrace).
-  // Process creation costs 0.1-10 ms per op, so those modes calibrate with
+  // Process creation (and a 1 MiB tcpstream op) costs 0.1-10 ms, so those modes calibrate with
   // fewer ops and may run fewer (keeps the smoke test in seconds).
-  const bool heavy = mode == "forkwait" || mode == "forkexec";
+  const bool heavy = mode == "forkwait" || mode == "forkexec" || mode == "tcpstream";
   const uint64_t calibration_ops = heavy ? 20 : 1000;
   const double min_ops = heavy ? 10 : 50;
   Outcome cal = run_guest(r, guest_args(r, mode, calibration_ops));
@@ -346,7 +348,7 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> modes = {"getppid",  "openreadclose", "forkwait",
                                           "forkexec", "pipepingpong",  "unixpingpong", "futexpingpong",
-                                          "epollwake"};
+                                          "epollwake", "tcprr",        "tcpstream"};
   const std::vector<Runner> runners = make_runners();
   for (const auto& mode : modes)
     for (const auto& r : runners)

@@ -16,6 +16,12 @@
  *   MODE epollwake      a forked child epoll_waits on an eventfd and answers
  *                       on another one that the parent epoll_waits on; one
  *                       op = write + epoll_wait wake-up + read, both ways
+ *   MODE tcprr          a forked child echoes over a TCP loopback connection
+ *                       (127.0.0.1, TCP_NODELAY); one op = send 1 KiB + read
+ *                       the 1 KiB echo back (a request/response round trip)
+ *   MODE tcpstream      a forked child drains a TCP loopback connection; one
+ *                       op = send 1 MiB + read the child's 1-byte ack sent
+ *                       once all of it arrived (MiB/s = 1e9 / ns_per_op)
  *
  * Runs N/10 untimed warm-up operations, then times N with
  * clock_gettime(CLOCK_MONOTONIC) and prints "ns_per_op=<float>" on stdout.
@@ -35,6 +41,13 @@ typedef unsigned long ulong;
 #define NR_open 2
 #define NR_close 3
 #define NR_pipe 22
+#define NR_socket 41
+#define NR_connect 42
+#define NR_accept 43
+#define NR_bind 49
+#define NR_listen 50
+#define NR_getsockname 51
+#define NR_setsockopt 54
 #define NR_clone 56
 #define NR_fork 57
 #define NR_execve 59
@@ -65,6 +78,17 @@ static inline long sys4(long n, long a, long b, long c, long d) {
   __asm__ volatile("syscall"
                    : "=a"(ret)
                    : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static inline long sys5(long n, long a, long b, long c, long d, long e) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
                    : "rcx", "r11", "memory");
   return ret;
 }
@@ -267,6 +291,88 @@ static int op_unixpingpong(const char* path) {
 static int teardown_unixpingpong(void) {
   sys3(NR_close, g_unix[0], 0, 0); /* EOF ends the echo loop */
   return reap(g_unix_pid);
+/* ---- tcprr / tcpstream: a TCP loopback connection to a forked child ----- */
+#define TCP_RR_SIZE 1024
+#define TCP_STREAM_SIZE (1 << 20)
+static long g_tcp_fd = -1, g_tcp_child;
+static char g_tcp_buf[TCP_STREAM_SIZE];
+
+struct sockaddr_in_k {
+  unsigned short family, port;
+  unsigned int addr;
+  char zero[8];
+};
+
+static int write_all(long fd, const char* p, ulong n) {
+  while (n) {
+    long w = sys3(NR_write, fd, (long)p, (long)n);
+    if (w <= 0) return 1;
+    p += w, n -= (ulong)w;
+  }
+  return 0;
+}
+
+static int read_all(long fd, char* p, ulong n) {
+  while (n) {
+    long r = sys3(NR_read, fd, (long)p, (long)n);
+    if (r <= 0) return 1;
+    p += r, n -= (ulong)r;
+  }
+  return 0;
+}
+
+static void tcp_nodelay(long fd) {
+  int one = 1;
+  sys5(NR_setsockopt, fd, 6 /* IPPROTO_TCP */, 1 /* TCP_NODELAY */, (long)&one, sizeof one);
+}
+
+/* The child's loop: rr echoes every 1 KiB message, stream acks every 1 MiB. */
+static __attribute__((noreturn)) void tcp_child(const struct sockaddr_in_k* addr, int stream) {
+  long fd = sys3(NR_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
+  if (fd < 0 || sys3(NR_connect, fd, (long)addr, sizeof *addr) != 0) quit(4);
+  tcp_nodelay(fd);
+  ulong msg = stream ? TCP_STREAM_SIZE : TCP_RR_SIZE;
+  for (;;) {
+    if (read_all(fd, g_tcp_buf, msg)) quit(0); /* EOF: the parent is done */
+    if (stream ? write_all(fd, "k", 1) : write_all(fd, g_tcp_buf, msg)) quit(5);
+  }
+}
+
+static int setup_tcp(int stream) {
+  struct sockaddr_in_k addr = {2, 0, 0x0100007f /* 127.0.0.1 */, {0}};
+  int len = sizeof addr;
+  long l = sys3(NR_socket, 2, 1, 0);
+  if (l < 0 || sys3(NR_bind, l, (long)&addr, sizeof addr) != 0 || sys3(NR_listen, l, 1, 0) != 0 ||
+      sys3(NR_getsockname, l, (long)&addr, (long)&len) != 0)
+    return 1;
+  g_tcp_child = sys3(NR_fork, 0, 0, 0);
+  if (g_tcp_child < 0) return 1;
+  if (g_tcp_child == 0) tcp_child(&addr, stream);
+  g_tcp_fd = sys3(NR_accept, l, 0, 0);
+  sys3(NR_close, l, 0, 0);
+  if (g_tcp_fd < 0) return 1;
+  tcp_nodelay(g_tcp_fd);
+  for (ulong i = 0; i < sizeof g_tcp_buf; ++i) g_tcp_buf[i] = (char)i;
+  return 0;
+}
+
+static int op_tcprr(const char* path) {
+  (void)path;
+  static char reply[TCP_RR_SIZE];
+  if (write_all(g_tcp_fd, g_tcp_buf, TCP_RR_SIZE) || read_all(g_tcp_fd, reply, TCP_RR_SIZE)) return 1;
+  return reply[TCP_RR_SIZE - 1] != g_tcp_buf[TCP_RR_SIZE - 1];
+}
+
+static int op_tcpstream(const char* path) {
+  (void)path;
+  char ack;
+  if (write_all(g_tcp_fd, g_tcp_buf, TCP_STREAM_SIZE) || read_all(g_tcp_fd, &ack, 1)) return 1;
+  return ack != 'k';
+}
+
+static int teardown_tcp(void) {
+  sys3(NR_close, g_tcp_fd, 0, 0); /* EOF ends the child's loop */
+  return reap(g_tcp_child);
 }
 
 /* ---- futexpingpong: main thread and a raw CLONE_THREAD partner ---------- */
@@ -355,7 +461,7 @@ static void report(ulong total_ns, ulong n) {
 static int run(int argc, char** argv) {
   ulong n;
   if (argc < 3 || !parse_count(argv[2], &n) || n > 1000000000000UL) {
-    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|unixpingpong|futexpingpong|epollwake N [PATH]\n");
+    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|unixpingpong|futexpingpong|epollwake|tcprr|tcpstream N [PATH]\n");
     return 2;
   }
   int (*op)(const char*);
@@ -388,6 +494,11 @@ static int run(int argc, char** argv) {
     op = op_epollwake;
     teardown = teardown_epollwake;
     if (setup_epollwake()) goto failed;
+  } else if (equal(argv[1], "tcprr") || equal(argv[1], "tcpstream")) {
+    int stream = equal(argv[1], "tcpstream");
+    op = stream ? op_tcpstream : op_tcprr;
+    teardown = teardown_tcp;
+    if (setup_tcp(stream)) goto failed;
   } else {
     put(2, "syscall_loop: unknown mode\n");
     return 2;

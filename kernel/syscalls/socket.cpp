@@ -180,8 +180,8 @@ Result<long> sys_setsockopt(Task& t, const SyscallArgs& a) {
 void register_socket(SyscallTable& t) {
   using A = Arg;
   t.add(41, "socket", Support::Partial, sys_socket, {A::Int, A::Hex, A::Int},
-        "AF_UNIX only (other families EAFNOSUPPORT)");
-  t.add(53, "socketpair", Support::Partial, sys_socketpair, {A::Int, A::Hex, A::Int, A::Ptr}, "AF_UNIX only");
+        "AF_UNIX, AF_INET, AF_INET6 (inet over host sockets), AF_NETLINK NETLINK_ROUTE queries only; other families EAFNOSUPPORT");
+  t.add(53, "socketpair", Support::Partial, sys_socketpair, {A::Int, A::Hex, A::Int, A::Ptr}, "AF_UNIX only (inet: EOPNOTSUPP as on Linux)");
   t.add(49, "bind", Support::Full, sys_bind, {A::Fd, A::Ptr, A::Int});
   t.add(50, "listen", Support::Full, sys_listen, {A::Fd, A::Int});
   t.add(43, "accept", Support::Full, sys_accept, {A::Fd, A::Ptr, A::Ptr});
