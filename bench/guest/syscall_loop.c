@@ -261,6 +261,7 @@ static int teardown_epollwake(void) {
   ulong two = 2;
   if (sys3(NR_write, g_ping, (long)&two, 8) != 8) return 1;
   return reap(g_waker_pid);
+}
 
 /* ---- unixpingpong: one socketpair, the child echoes on its end --------- */
 static int g_unix[2];
@@ -291,6 +292,8 @@ static int op_unixpingpong(const char* path) {
 static int teardown_unixpingpong(void) {
   sys3(NR_close, g_unix[0], 0, 0); /* EOF ends the echo loop */
   return reap(g_unix_pid);
+}
+
 /* ---- tcprr / tcpstream: a TCP loopback connection to a forked child ----- */
 #define TCP_RR_SIZE 1024
 #define TCP_STREAM_SIZE (1 << 20)
