@@ -13,6 +13,7 @@
 
 #include "kernel/Task.h"
 #include "kernel/abi/Poll.h"
+#include "kernel/net/NetDevice.h"
 #include "kernel/net/inet/InetOptions.h"
 #include "kernel/vfs/FileWait.h"
 
@@ -251,59 +252,8 @@ bool InetSocket::accepting_connections() const {
   return ::getsockopt(fd_, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v != 0;
 }
 
-namespace {
-
-// Interface queries (SIOCGIF*) read the host's interfaces, which the
-// instance shares; struct ifreq holds no pointers. The SIOCSIF* setters
-// would change the host and are refused as for an unprivileged user.
-bool is_interface_query(unsigned cmd) {
-  switch (cmd) {
-    case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFDSTADDR: case SIOCGIFBRDADDR:
-    case SIOCGIFNETMASK: case SIOCGIFMETRIC: case SIOCGIFMTU: case SIOCGIFHWADDR: case SIOCGIFINDEX:
-    case SIOCGIFTXQLEN: case SIOCGIFMAP:
-      return true;
-    default: return false;
-  }
-}
-
-bool is_interface_change(unsigned cmd) { return cmd >= 0x8900 && cmd < 0x8990 && !is_interface_query(cmd); }
-
-// SIOCGIFCONF: struct ifconf points at a guest buffer, filled through a
-// provider one (at most 64 KiB, far more than any host has interfaces).
-Result<long> interface_list(Task& task, int fd, uint64_t arg) {
-  struct GuestIfconf {
-    int32_t len;
-    uint32_t pad;
-    uint64_t buf;
-  };
-  GuestIfconf gc = TRY(task.mem().read(UserPtr<GuestIfconf>{arg}));
-  ifconf hc{};
-  std::vector<char> buf;
-  if (gc.buf != 0) {
-    if (gc.len < 0) return err(EINVAL);
-    buf.resize(std::min<size_t>(static_cast<size_t>(gc.len), 65536));
-    hc.ifc_buf = buf.data();
-  }
-  hc.ifc_len = static_cast<int>(buf.size());
-  if (::ioctl(fd, SIOCGIFCONF, &hc) < 0) return err(errno);
-  if (gc.buf != 0) TRY(task.mem().copy_out(gc.buf, buf.data(), static_cast<uint64_t>(hc.ifc_len)));
-  gc.len = hc.ifc_len;
-  TRY(task.mem().write(UserPtr<GuestIfconf>{arg}, gc));
-  return 0;
-}
-
-}  // namespace
-
 Result<long> InetSocket::ioctl(Task& task, unsigned cmd, uint64_t arg) {
-  if (is_interface_query(cmd)) {
-    ifreq r{};
-    static_assert(sizeof r == 40);
-    TRY(task.mem().copy_in(arg, &r, sizeof r));
-    if (::ioctl(fd_, cmd, &r) < 0) return err(errno);
-    TRY(task.mem().copy_out(arg, &r, sizeof r));
-    return 0;
-  }
-  if (cmd == SIOCGIFCONF) return interface_list(task, fd_, arg);
+  if (is_netdev_ioctl(cmd)) return netdev_ioctl(task, cmd, arg);
   switch (cmd) {
     case FIONREAD:    // SIOCINQ
     case TIOCOUTQ:    // SIOCOUTQ
@@ -313,7 +263,7 @@ Result<long> InetSocket::ioctl(Task& task, unsigned cmd, uint64_t arg) {
       TRY(task.mem().write(UserPtr<int>{arg}, v));
       return 0;
     }
-    default: return err(is_interface_change(cmd) ? EPERM : ENOTTY);
+    default: return err(ENOTTY);
   }
 }
 

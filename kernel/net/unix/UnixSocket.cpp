@@ -6,6 +6,7 @@
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/abi/Poll.h"
+#include "kernel/net/NetDevice.h"
 #include "kernel/sched/Wait.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/PathLookup.h"
@@ -363,6 +364,7 @@ unsigned UnixSocket::poll_events() {
 }
 
 Result<long> UnixSocket::ioctl(Task& task, unsigned cmd, uint64_t arg) {
+  if (is_netdev_ioctl(cmd)) return netdev_ioctl(task, cmd, arg);
   if (cmd != abi::kFionread) return err(ENOTTY);  // SIOCINQ
   if (state_ == State::Listening) return err(EINVAL);
   uint64_t n = 0;
