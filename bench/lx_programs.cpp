@@ -22,6 +22,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -124,11 +125,17 @@ long vm_rss_kib(pid_t pid) {
   return -1;
 }
 
+// The first child of any thread of pid: the provider spawns guest
+// processes from a helper thread, not from its main thread.
 pid_t first_child(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  long c = -1;
-  f >> c;
-  return static_cast<pid_t>(c);
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream f(t.path() / "children");
+    long c = -1;
+    if (f >> c) return static_cast<pid_t>(c);
+  }
+  return -1;
 }
 
 long g_provider_kib = -1, g_guest_kib = -1, g_native_kib = -1;
