@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kernel/dev/DeviceId.h"
+#include "kernel/vfs/Dirent.h"
 #include "kernel/vfs/GuestFlags.h"
 
 namespace lx {
@@ -182,18 +183,7 @@ class DevptsDirFile final : public OpenFile {
   Result<uint64_t> getdents64(std::span<uint8_t> buf) override {
     uint64_t used = 0;
     auto emit = [&](uint64_t ino, int64_t next, uint8_t dtype, std::string_view name) {
-      const size_t reclen = (19 + name.size() + 1 + 7) & ~size_t{7};
-      if (used + reclen > buf.size()) return false;
-      uint8_t* p = buf.data() + used;
-      std::memset(p, 0, reclen);
-      std::memcpy(p, &ino, 8);
-      std::memcpy(p + 8, &next, 8);
-      const auto rl = static_cast<uint16_t>(reclen);
-      std::memcpy(p + 16, &rl, 2);
-      p[18] = dtype;
-      std::memcpy(p + 19, name.data(), name.size());
-      used += reclen;
-      return true;
+      return put_dirent64(buf, used, ino, next, dtype, name);
     };
     constexpr uint8_t kDtDir = 4, kDtChr = 2;
     auto fail = [&]() -> Result<uint64_t> {

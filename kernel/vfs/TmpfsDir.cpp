@@ -1,6 +1,7 @@
 // tmpfs directories: names, links, rename rules, getdents64 positions.
 #include <cstring>
 
+#include "kernel/vfs/Dirent.h"
 #include "kernel/vfs/TmpfsNode.h"
 
 namespace lx::tmpfs {
@@ -237,18 +238,7 @@ Result<uint64_t> Node::read_dir(std::span<uint8_t> buf, int64_t* pos) {
   uint64_t used = 0;
   // Appends one linux_dirent64; false when it does not fit.
   auto emit = [&](uint64_t ino, int64_t next, uint8_t dtype, std::string_view name) {
-    const size_t reclen = (19 + name.size() + 1 + 7) & ~size_t{7};
-    if (used + reclen > buf.size()) return false;
-    uint8_t* p = buf.data() + used;
-    std::memset(p, 0, reclen);
-    std::memcpy(p, &ino, 8);
-    std::memcpy(p + 8, &next, 8);
-    const auto rl = static_cast<uint16_t>(reclen);
-    std::memcpy(p + 16, &rl, 2);
-    p[18] = dtype;
-    std::memcpy(p + 19, name.data(), name.size());
-    used += reclen;
-    return true;
+    return put_dirent64(buf, used, ino, next, dtype, name);
   };
   if (*pos == 0) {
     if (!emit(ino_, 1, dtype_of(abi::kSIfdir), ".")) return used ? used : Result<uint64_t>(err(EINVAL));

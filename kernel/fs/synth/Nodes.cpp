@@ -8,6 +8,8 @@
 #include <mutex>
 #include <utility>
 
+#include "kernel/vfs/Dirent.h"
+
 namespace lx::synth {
 
 namespace {
@@ -101,18 +103,7 @@ class DirFile final : public OpenFile {
     }
     uint64_t used = 0;
     auto emit = [&](uint64_t ino, int64_t next, uint8_t dtype, std::string_view name) {
-      const size_t reclen = (19 + name.size() + 1 + 7) & ~size_t{7};
-      if (used + reclen > buf.size()) return false;
-      uint8_t* p = buf.data() + used;
-      std::memset(p, 0, reclen);
-      std::memcpy(p, &ino, 8);
-      std::memcpy(p + 8, &next, 8);
-      const auto rl = static_cast<uint16_t>(reclen);
-      std::memcpy(p + 16, &rl, 2);
-      p[18] = dtype;
-      std::memcpy(p + 19, name.data(), name.size());
-      used += reclen;
-      return true;
+      return put_dirent64(buf, used, ino, next, dtype, name);
     };
     while (pos_ < static_cast<int64_t>(names_.size()) + 2) {
       bool fit;
