@@ -83,6 +83,19 @@ Result<void> check_utimens(const abi::Stat& st, bool explicit_time, const Creden
   return generic_permission(st, kMayWrite, cred);
 }
 
+TimesChange times_change(const abi::Timespec* times) {
+  TimesChange c;
+  SetAttr& a = c.attr;
+  if (!times) {
+    a.atime = a.mtime = abi::Timespec{0, kUtimeNow};
+    return c;
+  }
+  if (times[0].tv_nsec != kUtimeOmit) a.atime = times[0];
+  if (times[1].tv_nsec != kUtimeOmit) a.mtime = times[1];
+  c.explicit_time = (a.atime && a.atime->tv_nsec != kUtimeNow) || (a.mtime && a.mtime->tv_nsec != kUtimeNow);
+  return c;
+}
+
 NewOwner new_inode_owner(const abi::Stat& dir, unsigned mode, const Credentials& cred) {
   NewOwner o{cred.uid, cred.gid, mode};
   if (dir.st_mode & kSgid) {

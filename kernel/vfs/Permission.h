@@ -59,6 +59,14 @@ unsigned mode_after_write(unsigned mode, const Credentials& cred);
 // also write permission (EACCES).
 Result<void> check_utimens(const abi::Stat& st, bool explicit_time, const Credentials& cred);
 
+// utimensat's times[2] (null: both "now"; UTIME_OMIT leaves one alone) as
+// the change to make; explicit_time: either is a given time, not "now".
+struct TimesChange {
+  SetAttr attr;
+  bool explicit_time = false;
+};
+TimesChange times_change(const abi::Timespec* times);
+
 // Group of a new inode in dir and its mode bits: a setgid directory hands
 // down its group (and its S_ISGID to subdirectories); a new non-directory
 // with S_ISGID for a group the creator is not in loses it (inode_init_owner).

@@ -82,15 +82,9 @@ class TmpfsFile final : public OpenFile {
     return node_->setattr(a);
   }
   Result<void> utimens(const abi::Timespec times[2]) override {
-    SetAttr a;
-    bool explicit_time = false;
-    if (!times) {
-      a.atime = a.mtime = abi::Timespec{0, kUtimeNow};
-    } else {
-      if (times[0].tv_nsec != kUtimeOmit) a.atime = times[0];
-      if (times[1].tv_nsec != kUtimeOmit) a.mtime = times[1];
-      explicit_time = (a.atime && a.atime->tv_nsec != kUtimeNow) || (a.mtime && a.mtime->tv_nsec != kUtimeNow);
-    }
+    const TimesChange tc = times_change(times);
+    const SetAttr& a = tc.attr;
+    const bool explicit_time = tc.explicit_time;
     const abi::Stat st = TRY(node_->stat());
     // "Now" by a non-owner needs write access: an fd open for writing has it.
     if (!owner_or_capable(st, caller()) && !(!explicit_time && writable()))

@@ -48,19 +48,15 @@ Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32
 
 Result<void> Vfs::utimens(const std::string& base, const std::string& path, const abi::Timespec times[2],
                           bool follow) {
-  SetAttr a;
-  bool explicit_time = false;
-  if (!times) {
-    a.atime = a.mtime = abi::Timespec{0, kUtimeNow};
-  } else {
+  if (times) {
     for (int i = 0; i < 2; ++i) {
       const int64_t ns = times[i].tv_nsec;
       if (ns != kUtimeNow && ns != kUtimeOmit && (ns < 0 || ns > 999999999)) return err(EINVAL);
     }
-    if (times[0].tv_nsec != kUtimeOmit) a.atime = times[0];
-    if (times[1].tv_nsec != kUtimeOmit) a.mtime = times[1];
-    explicit_time = (a.atime && a.atime->tv_nsec != kUtimeNow) || (a.mtime && a.mtime->tv_nsec != kUtimeNow);
   }
+  const TimesChange tc = times_change(times);
+  const SetAttr& a = tc.attr;
+  const bool explicit_time = tc.explicit_time;
   PathLoc loc = TRY(lookup(base, path, follow));
   if (!a.atime && !a.mtime) return {};  // both UTIME_OMIT: nothing to do, nothing checked
   if (loc.mnt->read_only) return err(EROFS);

@@ -58,15 +58,9 @@ class LxFile final : public OpenFile {
     return inode_->setattr_from(&st, a);
   }
   Result<void> utimens(const abi::Timespec times[2]) override {
-    SetAttr a;
-    bool explicit_time = false;
-    if (!times) {
-      a.atime = a.mtime = abi::Timespec{0, kUtimeNow};
-    } else {
-      if (times[0].tv_nsec != kUtimeOmit) a.atime = times[0];
-      if (times[1].tv_nsec != kUtimeOmit) a.mtime = times[1];
-      explicit_time = (a.atime && a.atime->tv_nsec != kUtimeNow) || (a.mtime && a.mtime->tv_nsec != kUtimeNow);
-    }
+    const TimesChange tc = times_change(times);
+    const SetAttr& a = tc.attr;
+    const bool explicit_time = tc.explicit_time;
     if (!a.atime && !a.mtime) return {};
     const abi::Stat st = TRY(inode_->guest_stat());
     // "Now" by a non-owner needs write access: an fd open for writing has it.
