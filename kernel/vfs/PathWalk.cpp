@@ -19,7 +19,7 @@ bool step_instead(int e) { return e == ELOOP || e == EXDEV || e == EAGAIN || e =
 
 PathWalker::PathWalker(const MountNamespace& ns, PathLoc root, PathLoc start, std::string_view path,
                        unsigned resolve, Credentials cred)
-    : ns_(ns), root_(std::move(root)), cur_(std::move(start)), resolve_(resolve), cred_(cred) {
+    : ns_(ns), root_(std::move(root)), cur_(std::move(start)), resolve_(resolve), cred_(std::move(cred)) {
   init_error_ = push_path(path);
 }
 

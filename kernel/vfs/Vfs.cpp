@@ -127,8 +127,7 @@ Result<void> Vfs::mount_host(const std::string& host_dir, const std::string& gue
 }
 
 Result<void> Vfs::mount_tmpfs(const std::string& guest_path, const TmpfsOptions& opts, bool read_only) {
-  TmpfsOptions o = opts;
-  return mount_filesystem(guest_path, make_tmpfs(o), read_only, "tmpfs");
+  return mount_filesystem(guest_path, make_tmpfs(opts), read_only, "tmpfs");
 }
 
 Result<void> Vfs::bind(const std::string& source_path, const std::string& guest_path, bool read_only) {
