@@ -108,7 +108,9 @@ case_interop_exit_codes() {
   # Not there / not executable on the host: the shell's 127 / 126.
   run missing "$LX" -- '/mnt/host/usr/bin/no-such-program-lx; echo $?'
   expect_stdout missing 127
-  run noexec "$LX" -- '/mnt/host/etc/hostname; echo $?'
+  printf 'data\n' >"$TMP/plain"
+  chmod 644 "$TMP/plain"
+  run noexec "$LX" -- "/mnt/host$TMP/plain; echo \$?"
   expect_stdout noexec 126
 }
 
