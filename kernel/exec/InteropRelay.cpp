@@ -11,7 +11,10 @@ namespace lx {
 
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
+// Chunks moved per relay and pump: the big lock is held meanwhile, and a
+// host program writing to a guest file that never fills must not keep it.
+constexpr int kChunksPerPump = 16;
 
 }  // namespace
 
@@ -67,7 +70,7 @@ void StdioRelays::finish(Relay& r) {
 // Guest file -> host pipe. EOF from the guest closes the pipe, so the
 // program reads EOF; a program that closed its stdin ends the relay.
 void StdioRelays::pump_to_host(Relay& r) {
-  for (;;) {
+  for (int budget = kChunksPerPump; budget > 0; --budget) {
     r.guest_blocked = false;
     if (r.off == r.buf.size() && !r.eof) {
       r.buf.resize(kChunk);
@@ -100,7 +103,7 @@ void StdioRelays::pump_to_host(Relay& r) {
 // gone (EPIPE) closes the pipe so the program gets SIGPIPE/EPIPE as it would
 // natively.
 void StdioRelays::pump_from_host(Relay& r, RelayPhase phase) {
-  for (;;) {
+  for (int budget = kChunksPerPump; budget > 0; --budget) {
     r.guest_blocked = false;
     if (r.off == r.buf.size() && !r.eof) {
       r.buf.resize(kChunk);

@@ -64,7 +64,7 @@ setup() {
   ROOTFS=$(cd "$LX_HOME/distros/tiny/rootfs" && pwd -P) || fail "no rootfs"
 }
 
-# No host process whose command line has MARK survives.
+# No host process whose command line matches the pattern survives.
 expect_no_host_process() {
   i=0
   while pgrep -f "$1" >/dev/null; do
@@ -149,14 +149,14 @@ case_interop_kill_proxy_kills_host_program() {
   setup
   mark="987.$$"
   run kill "$LX" -- "/mnt/host/usr/bin/sleep $mark & p=\$!; sleep 1;
-      /mnt/host/usr/bin/pgrep -f $mark >/dev/null && echo running; kill \$p; wait \$p; echo \$?"
+      /mnt/host/usr/bin/pgrep -f '^/mnt/host/usr/bin/sleep $mark' >/dev/null && echo running; kill \$p; wait \$p; echo \$?"
   expect_ok kill "running
 143"
-  expect_no_host_process "sleep $mark"
+  expect_no_host_process "^/mnt/host/usr/bin/sleep $mark"
   # SIGKILL of the proxy.
   run kill9 "$LX" -- "/mnt/host/usr/bin/sleep 1$mark & p=\$!; sleep 1; kill -9 \$p; wait \$p; echo \$?"
   expect_ok kill9 137
-  expect_no_host_process "sleep 1$mark"
+  expect_no_host_process "^/mnt/host/usr/bin/sleep 1$mark"
 }
 
 case_interop_ctrl_c_reaches_host_program() {
@@ -165,7 +165,8 @@ case_interop_ctrl_c_reaches_host_program() {
   "$LX" -- "/mnt/host/usr/bin/sleep $mark; echo after" >"$TMP/ctrlc.out" 2>&1 &
   lx_pid=$!
   i=0
-  until pgrep -f "sleep $mark" >/dev/null; do
+  # (argv[0] as the guest gave it: lx's own command line does not match.)
+  until pgrep -f "^/mnt/host/usr/bin/sleep $mark" >/dev/null; do
     i=$((i + 1))
     [ $i -lt 300 ] || { kill -9 $lx_pid; fail "the host sleep never started"; }
     sleep 0.1
@@ -174,7 +175,7 @@ case_interop_ctrl_c_reaches_host_program() {
   wait $lx_pid
   status=$?
   [ $status -eq 130 ] || fail "lx exited $status after SIGINT, expected 130"
-  expect_no_host_process "sleep $mark"
+  expect_no_host_process "^/mnt/host/usr/bin/sleep $mark"
 }
 
 case_interop_disabled_runs_guest_program() {
