@@ -3,14 +3,18 @@
 // distro's /etc/lx.conf applied and a login-like environment.
 #include <sys/stat.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/DistroCommands.h"
 #include "cli/Run.h"
+#include "kernel/exec/LxEnv.h"
 #include "lxss/LxConf.h"
 #include "lxss/Passwd.h"
 #include "lxss/Registry.h"
+
+extern char** environ;
 
 namespace lx::cli {
 
@@ -24,6 +28,24 @@ int fail(const std::string& msg) {
 bool host_dir_exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string real_path(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) ? std::string(buf) : path;
+}
+
+// Interop (issue 6): with [automount] and [interop] enabled (and the mount
+// directory present), executables under the automount run as host programs.
+// The path mappings: the automount shows the host's /, the guest's / is the
+// distro's root directory.
+void set_up_interop(RunOptions& opts, const lxss::LxConf& conf, const std::string& rootfs) {
+  if (!conf.automount_enabled || !conf.interop_enabled) return;
+  const std::string mount = lx::normalize_path(conf.automount_root);
+  if (!host_dir_exists(rootfs + mount)) return;
+  opts.interop_mounts = {lx::PathMapping{mount, "/"}};
+  opts.root_host_dir = real_path(rootfs);
+  opts.paths = {lx::PathMapping{"/", opts.root_host_dir}, lx::PathMapping{mount, "/"}};
 }
 
 }  // namespace
@@ -61,14 +83,24 @@ int run_in_distro(const DistroRunRequest& req) {
   opts.hostname = conf.conf.hostname;
   if (conf.conf.automount_enabled)
     opts.mounts.push_back(HostMount{"/", conf.conf.automount_root, conf.conf.automount_options == "ro"});
+  set_up_interop(opts, conf.conf, rootfs);
 
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   if (const char* host_path = std::getenv("PATH"); conf.conf.append_host_path && host_path)
     path += std::string(":") + host_path;
+  if (!opts.interop_mounts.empty()) path += ":/run/lx/bin";  // lxpath
   std::vector<std::string> env{"HOME=" + user->home, "USER=" + user->name, "LOGNAME=" + user->name,
                                "SHELL=" + user->shell, "PATH=" + path, "LX_DISTRO_NAME=" + name};
   for (const char* keep : {"TERM", "LANG", "LC_ALL", "COLORTERM"})
     if (const char* v = std::getenv(keep)) env.push_back(std::string(keep) + "=" + v);
+  if (!opts.interop_mounts.empty()) {
+    // The host's LXENV names the host variables the guest gets (host paths
+    // translated with /p and /l).
+    std::vector<std::string> host_env;
+    for (char** e = environ; *e; ++e) host_env.emplace_back(*e);
+    env = lx::merge_environment(std::move(env), lx::crossing_variables(host_env, lx::EnvCrossing::HostToGuest,
+        [&](const std::string& p) { return lx::map_path(opts.paths, lx::normalize_path(p), /*to_host=*/false); }));
+  }
   opts.envp = std::move(env);
 
   if (!req.cd.empty()) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <span>
 
 #include "cli/ShmDir.h"
 #include "cli/SignalForwarder.h"
@@ -75,6 +76,30 @@ lx::Result<lx::OpenFileRef> open_host_tty(int flags) {
   const int fd = ::open("/dev/tty", (flags & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return lx::err(errno);
   return lx::make_host_fd_file(fd, flags);
+}
+
+// The directory of guest tools built with lx (lxpath): guest-tools/ next
+// to the lx executable.
+std::string guest_tools_dir() {
+  char exe[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return {};
+  std::string dir(exe, static_cast<size_t>(n));
+  return dir.substr(0, dir.rfind('/')) + "/guest-tools";
+}
+
+// Interop's guest side: lxpath at /run/lx/bin (read-only, from the host)
+// and its mapping in /run/lx/paths ("GUEST\tHOST" lines). Best effort: a
+// distro without /run only lacks lxpath.
+void set_up_interop_tools(lx::Vfs& v, const std::vector<lx::PathMapping>& paths) {
+  if (!v.mkdir("/", "/run/lx", 0755).ok()) return;
+  const std::string tools = guest_tools_dir();
+  if (v.mkdir("/", "/run/lx/bin", 0755).ok() && !tools.empty()) (void)v.mount_host(tools, "/run/lx/bin", true);
+  std::string text;
+  for (const lx::PathMapping& m : paths) text += m.guest + "\t" + m.host + "\n";
+  auto f = v.open("/", "/run/lx/paths", O_WRONLY | O_CREAT | O_TRUNC, 0444);
+  if (f.ok())
+    (void)f.value()->write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 // The instance's mounts: the root (host / or --root DIR, read-only; or an
@@ -151,6 +176,7 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
     if (!r.ok() && r.error() != ENOENT)
       std::fprintf(stderr, "lx: cannot mount %s on %s: %s\n", m.host.c_str(), m.guest.c_str(), std::strerror(r.error()));
   }
+  if (!opts.interop_mounts.empty()) set_up_interop_tools(v, opts.paths);
   return vfs;
 }
 
@@ -173,6 +199,10 @@ int run(const RunOptions& opts) {
   config.gid = opts.gid;
   config.groups = opts.groups;
   if (!opts.hostname.empty()) config.hostname = opts.hostname;
+  config.interop_mounts = opts.interop_mounts;
+  config.root_host_dir = opts.root_host_dir;
+  if (!opts.interop_mounts.empty())
+    for (char** e = environ; *e; ++e) config.host_environment.emplace_back(*e);
   lx::Credentials cred;
   cred.uid = config.uid;
   cred.gid = config.gid;

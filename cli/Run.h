@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "kernel/exec/PathMap.h"
+
 namespace lx::cli {
 
 inline constexpr int kStatusMissing = 127;
@@ -37,6 +39,12 @@ struct RunOptions {
   std::string hostname;
   std::string argv0;                 // argv[0] instead of PROG (a login shell's "-sh")
   std::vector<HostMount> mounts;     // optional mounts: skipped when the guest directory is missing
+  // Interop (distros with [interop] enabled): executables under these
+  // mounts run as host programs; lxpath is mounted at /run/lx/bin and
+  // /run/lx/paths lists `paths` for it. Empty: no interop.
+  std::vector<lx::PathMapping> interop_mounts;
+  std::vector<lx::PathMapping> paths;  // every guest<->host mapping (lxpath, LXENV)
+  std::string root_host_dir;           // host directory of the guest's "/"
 };
 
 int run(const RunOptions& opts);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernel/Task.h"
+#include "kernel/exec/PathMap.h"
 #include "kernel/sched/Timers.h"
 #include "kernel/syscalls/Table.h"
 #include "kernel/vfs/Vfs.h"
@@ -29,6 +30,14 @@ struct KernelConfig {
   uint32_t uid = 0, gid = 0;  // guest credentials (WSL's default: root)
   std::vector<uint32_t> groups;  // the first process's supplementary groups
   std::string cwd = "/";      // guest working directory of the first process
+  // Interop (kernel/exec/Interop.h): executables under these mounts (guest
+  // mountpoint -> host directory) run as host programs. Empty: no interop.
+  std::vector<PathMapping> interop_mounts;
+  // Host directory shown as the guest's "/" (a distro's rootfs), for the
+  // host cwd and LXENV paths of host programs; empty if none.
+  std::string root_host_dir;
+  // The environment host programs start from (lx's own), before LXENV.
+  std::vector<std::string> host_environment;
 };
 
 class Kernel {

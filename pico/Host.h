@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,30 @@ class Process {
   virtual Result<ProcessUsage> usage() { return lx::err(ENOSYS); }
 };
 
+// A program of the host itself, run outside the instance (interop: a guest
+// exec of a host program). Everything is in host terms.
+struct HostProgramSpec {
+  std::string path;  // host path of the executable
+  std::vector<std::string> argv, envp;
+  std::string cwd = "/";  // host directory it starts in
+  // Provider-side host fds that become its fds 0, 1, 2 (-1: /dev/null).
+  // The caller keeps them; the program gets copies. No other fd is passed.
+  int stdio[3] = {-1, -1, -1};
+};
+
+// A running (or ended, not yet reaped) host program. Destroying the handle
+// kills (SIGKILL) a program that still runs and reaps it.
+class HostProgram {
+ public:
+  virtual ~HostProgram() = default;
+  // A host fd that polls readable once the program has ended.
+  virtual int exit_fd() const = 0;
+  // The host wait status once it has ended (reaped then), else nullopt.
+  virtual std::optional<int> exit_status() = 0;
+  // Sends a host signal (same numbers as the guest's on a Linux host).
+  virtual void signal(int sig) = 0;
+};
+
 class Host {
  public:
   virtual ~Host() = default;
@@ -163,6 +188,12 @@ class Host {
   // when the host has no such text.
   virtual Result<std::string> system_info(const std::string& name) const {
     (void)name;
+    return lx::err(ENOSYS);
+  }
+  // Starts a host program (ENOSYS where the host cannot run its own
+  // programs; ENOENT/EACCES/ENOEXEC as execve(2) on the host reports them).
+  virtual Result<std::unique_ptr<HostProgram>> spawn_host_program(const HostProgramSpec& spec) {
+    (void)spec;
     return lx::err(ENOSYS);
   }
 };

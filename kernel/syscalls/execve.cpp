@@ -1,8 +1,11 @@
 // execve, execveat: a new program image in a fresh address space, keeping
 // the pid, the fds without FD_CLOEXEC and ignored signal dispositions.
+#include <optional>
+
 #include "kernel/Kernel.h"
 #include "kernel/Task.h"
 #include "kernel/exec/Exec.h"
+#include "kernel/exec/Interop.h"
 #include "kernel/proc/Lifecycle.h"
 #include "kernel/sched/ProcessTimers.h"
 #include "kernel/signal/Frame.h"
@@ -101,6 +104,23 @@ void finish_exec(Task& t, const std::vector<std::string>& argv) {
 Result<long> do_execve(Task& t, const std::string& path, uint64_t argv_addr, uint64_t envp_addr) {
   std::vector<std::string> argv = TRY(read_string_array(t, argv_addr));
   std::vector<std::string> envp = TRY(read_string_array(t, envp_addr));
+  if (std::optional<std::string> host = TRY(interop_host_path(t, path))) {
+    // A host program: this process becomes its proxy (exec/Interop.h).
+    bool gone = false;
+    Result<void> r = exec_host_program(t, *host, argv, envp, [&]() -> Result<void> {
+      gone = true;
+      TRY(replace_address_space(t));
+      finish_exec(t, argv);
+      t.comm = path.substr(path.rfind('/') + 1).substr(0, 15);
+      t.tg().exe_path = join_guest_path(t.tg().cwd, path);
+      t.tg().environ = envp;
+      return {};
+    });
+    if (!r.ok() && !gone) return err(r.error());
+    if (!r.ok()) do_group_exit(t.tg(), kSigSegv);
+    t.regs_replaced = true;
+    return 0;
+  }
   bool past_no_return = false;
   auto replace = [&](Task& task) {
     past_no_return = true;

@@ -31,6 +31,7 @@ class LinuxHost final : public Host {
   Result<std::unique_ptr<Process>> create_process() override;
   std::string name() const override { return "linux-seccomp"; }
   Result<std::string> system_info(const std::string& name) const override;
+  Result<std::unique_ptr<HostProgram>> spawn_host_program(const HostProgramSpec& spec) override;
 
  private:
   LinuxHost(int stub_fd, LinuxHostOptions opts);
