@@ -6,6 +6,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "cli/DistroCommands.h"
 #include "cli/Run.h"
@@ -46,6 +48,27 @@ void set_up_interop(RunOptions& opts, const lxss::LxConf& conf, const std::strin
   opts.interop_mounts = {lx::PathMapping{mount, "/"}};
   opts.root_host_dir = real_path(rootfs);
   opts.paths = {lx::PathMapping{"/", opts.root_host_dir}, lx::PathMapping{mount, "/"}};
+}
+
+// Like wsl.exe, the words form one command line for the user's shell, so
+// `lx -- 'ls | wc -l'` and `lx -- echo '$HOME'` mean what they would in it.
+// Unlike it, a word among several that holds whitespace (or is empty) was
+// one quoted argument in the caller's shell and stays one:
+// `lx -- sh -c 'echo hi | tr a-z A-Z'` prints HI.
+std::string shell_line(const std::vector<std::string>& words) {
+  if (words.size() == 1) return words[0];
+  std::string line;
+  for (const std::string& w : words) {
+    if (!line.empty()) line += ' ';
+    if (!w.empty() && w.find_first_of(" \t\n") == std::string::npos) {
+      line += w;
+      continue;
+    }
+    line += '\'';
+    for (char c : w) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
+  }
+  return line;
 }
 
 }  // namespace
@@ -117,11 +140,7 @@ int run_in_distro(const DistroRunRequest& req) {
   } else if (req.exec) {
     opts.command = req.command;
   } else {
-    // Like wsl.exe: the words form one command line for the shell, so
-    // `lx -- 'ls | wc -l'` and `lx -- echo '$HOME'` mean what they would in it.
-    std::string line;
-    for (const std::string& w : req.command) line += (line.empty() ? "" : " ") + w;
-    opts.command = {user->shell, "-c", line};
+    opts.command = {user->shell, "-c", shell_line(req.command)};
   }
   return run(opts);
 }

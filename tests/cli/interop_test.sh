@@ -89,6 +89,9 @@ case_interop_pipe_through_host_program() {
   setup
   run tr "$LX" -- 'echo hi | /mnt/host/usr/bin/tr a-z A-Z'
   expect_ok tr HI
+  # The form: sh -c and its script as separate words.
+  run tr_words "$LX" -- sh -c 'echo hi | /mnt/host/usr/bin/tr a-z A-Z'
+  expect_ok tr_words HI
   # Both directions at once, and a guest reader after a host writer.
   run chain "$LX" -- 'printf "b\na\nc\n" | /mnt/host/usr/bin/sort | /mnt/host/usr/bin/tr a-z A-Z | wc -l'
   expect_ok chain 3
