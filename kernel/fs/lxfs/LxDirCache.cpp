@@ -25,11 +25,13 @@ std::string LxDirCache::key(const LxInode& parent, std::string_view name) {
 }
 
 std::shared_ptr<LxInode> LxDirCache::find(const LxInode& parent, std::string_view name) {
+  Entry stale;  // destroyed after the lock is released
   std::lock_guard lock(mu_);
   auto it = map_.find(key(parent, name));
   if (it == map_.end()) return nullptr;
   const std::shared_ptr<LxInode> p = it->second.parent.lock();
   if (p.get() != &parent || coarse_now_ns() >= it->second.expiry_ns) {
+    stale = std::move(it->second);
     map_.erase(it);
     return nullptr;
   }
@@ -38,9 +40,11 @@ std::shared_ptr<LxInode> LxDirCache::find(const LxInode& parent, std::string_vie
 
 void LxDirCache::insert(const std::shared_ptr<LxInode>& parent, std::string_view name,
                         std::shared_ptr<LxInode> child) {
+  std::unordered_map<std::string, Entry> old;  // destroyed after the lock is released
+  Entry replaced{parent, std::move(child), coarse_now_ns() + kTtlNs};
   std::lock_guard lock(mu_);
-  if (map_.size() >= kMaxEntries) map_.clear();
-  map_.insert_or_assign(key(*parent, name), Entry{parent, std::move(child), coarse_now_ns() + kTtlNs});
+  if (map_.size() >= kMaxEntries) old.swap(map_);
+  std::swap(map_[key(*parent, name)], replaced);
 }
 
 void LxDirCache::clear() {

@@ -50,7 +50,7 @@ class LxDirCache {
   struct Entry {
     std::weak_ptr<LxInode> parent;  // weak: the mount's root must be able to die (and clear us)
     std::shared_ptr<LxInode> child;
-    int64_t expiry_ns;
+    int64_t expiry_ns = 0;
   };
   static std::string key(const LxInode& parent, std::string_view name);
   static constexpr size_t kMaxEntries = 16384;
