@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "kernel/fs/lxfs/LxInode.h"
@@ -17,9 +18,9 @@ int64_t coarse_now_ns() {
 // The parent's address is a safe identity: the entry keeps a weak pointer
 // to it and is dropped once that has expired (an address reused later).
 std::string LxDirCache::key(const LxInode& parent, std::string_view name) {
-  const LxInode* p = &parent;
-  std::string k(sizeof p, '\0');
-  std::memcpy(k.data(), static_cast<const void*>(&p), sizeof p);
+  const auto addr = reinterpret_cast<uintptr_t>(&parent);
+  std::string k(sizeof addr, '\0');
+  std::memcpy(k.data(), &addr, sizeof addr);
   k.append(name);
   return k;
 }
