@@ -1,7 +1,8 @@
 // lxfs_bench: file-tree work natively on the host and under lx on an lxfs
 // root (`lx run --lxfs`), the same commands in both:
 //
-//   <Native|Lx>/untar_10k      tar xf of a 10,000-file tree (100 dirs x 100 files)
+//   <Native|Lx>/untar_10k      tar xf of a 10,000-file tree (500 dirs x 20 files of
+//                              0-4 KiB, one symlink per directory among them)
 //   <Native|Lx>/find_xargs_stat  cd tree && find . | xargs stat > /dev/null
 //
 // Each untar goes to a fresh directory (native: a host directory; lx: a new
@@ -11,7 +12,9 @@
 // target: <= 3x).
 //
 // Own flags: --lx=PATH (default: the lx built alongside), --runs=N (5),
-// --files=N (10000, rounded to whole directories of 100).
+// --lx-before=PATH (an older lx, run as <Before|...> in the same run, for
+// before/after figures),
+// --files=N (10000, rounded to whole directories of 20).
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
@@ -36,6 +39,7 @@ namespace {
 
 struct Options {
   std::string lx = LX_PATH;
+  std::string lx_before;  // optional: a second lx to compare against
   int runs = 5;
   int files = 10000;
 } g_opt;
@@ -70,13 +74,21 @@ double run_once(const Argv& argv) {
   return std::chrono::duration<double>(t1 - t0).count();
 }
 
-// The tarball, made once: g_work/src/tree.tar.
+// The tarball, made once natively: g_work/src/tree.tar. Each directory
+// holds 19 files of 0-4 KiB (sizes vary with the name) and one symlink.
+// Python writes the tree (a shell loop would fork 10,000 times).
 bool make_tarball() {
-  const int dirs = std::max(1, g_opt.files / 100);
+  const int dirs = std::max(1, g_opt.files / 20);
   return sh(fmt::format(
-      "set -e; cd '{0}'; mkdir -p src gen; cd gen; for d in $(seq 1 {1}); do mkdir t$d; "
-      "for f in $(seq 1 100); do echo \"file $d $f\" > t$d/f$f; done; done; "
-      "tar cf ../src/tree.tar .; cd ..; rm -rf gen",
+      "set -e; cd '{0}'; mkdir -p src gen; /usr/bin/python3 -c '\n"
+      "import os\n"
+      "blob = os.urandom(4096)\n"
+      "for d in range(1, {1} + 1):\n"
+      "    os.mkdir(\"gen/t%d\" % d)\n"
+      "    for f in range(1, 20):\n"
+      "        with open(\"gen/t%d/f%d\" % (d, f), \"wb\") as o: o.write(blob[:(d * 19 + f) * 211 % 4097])\n"
+      "    os.symlink(\"f1\", \"gen/t%d/link\" % d)\n"
+      "'; cd gen; tar cf ../src/tree.tar .; cd ..; rm -rf gen",
       g_work, dirs));
 }
 
@@ -89,14 +101,18 @@ std::string new_lxfs_root() {
   return r;
 }
 
-Argv lx_argv(const std::string& root, const std::string& script) {
+// Which program runs the workload.
+enum class Runner { Native, Lx, Before };
+const char* runner_name(Runner r) { return r == Runner::Native ? "Native" : r == Runner::Lx ? "Lx" : "Before"; }
+
+Argv lx_argv(Runner r, const std::string& root, const std::string& script) {
   // The host's /dev for /dev/null (lx has no devfs of its own yet).
-  return {g_opt.lx, "run", "--lxfs", root, "--bind", "/usr:/usr:ro", "--bind", "/dev:/dev", "--bind",
+  return {r == Runner::Before ? g_opt.lx_before : g_opt.lx, "run", "--lxfs", root, "--bind", "/usr:/usr:ro", "--bind", "/dev:/dev", "--bind",
           g_work + "/src:/src:ro", "--",
           "/bin/sh", "-c", script};
 }
 
-std::string g_native_tree, g_lx_root;  // where the last untar went
+std::map<Runner, std::string> g_tree;  // where each runner's last untar went (lx: the lxfs root)
 std::map<std::string, double> g_median_ms;
 std::map<std::string, std::string> g_errors;
 
@@ -108,46 +124,48 @@ void record(benchmark::State& state, const std::string& key, const std::vector<d
   state.counters["files"] = g_opt.files;
 }
 
-void BM_Untar(benchmark::State& state, bool lx) {
+void BM_Untar(benchmark::State& state, Runner r) {
   std::vector<double> times;
+  const std::string name = runner_name(r);
   for (auto _ : state) {
     Argv argv;
-    if (lx) {
-      g_lx_root = new_lxfs_root();
-      argv = lx_argv(g_lx_root, "tar xf /src/tree.tar -C /w");
+    if (r != Runner::Native) {
+      g_tree[r] = new_lxfs_root();
+      argv = lx_argv(r, g_tree[r], "tar xf /src/tree.tar -C /w");
     } else {
-      g_native_tree = fmt::format("{}/native{}", g_work, g_serial++);
-      sh("mkdir -p '" + g_native_tree + "'");
-      argv = {"/bin/sh", "-c", "tar xf '" + g_work + "/src/tree.tar' -C '" + g_native_tree + "'"};
+      g_tree[r] = fmt::format("{}/native{}", g_work, g_serial++);
+      sh("mkdir -p '" + g_tree[r] + "'");
+      argv = {"/bin/sh", "-c", "tar xf '" + g_work + "/src/tree.tar' -C '" + g_tree[r] + "'"};
     }
     const double s = run_once(argv);
     if (s < 0) {
-      g_errors[lx ? "Lx/untar" : "Native/untar"] = "failed";
+      g_errors[name + "/untar"] = "failed";
       state.SkipWithError("untar failed");
       break;
     }
     times.push_back(s);
     state.SetIterationTime(s);
   }
-  record(state, lx ? "Lx/untar_10k" : "Native/untar_10k", times);
+  record(state, name + "/untar_10k", times);
 }
 
-void BM_FindStat(benchmark::State& state, bool lx) {
+void BM_FindStat(benchmark::State& state, Runner r) {
   std::vector<double> times;
+  const std::string name = runner_name(r);
   const std::string script = "cd {} && find . | xargs stat > /dev/null";
   for (auto _ : state) {
-    const Argv argv = lx ? lx_argv(g_lx_root, fmt::format(fmt::runtime(script), "/w"))
-                         : Argv{"/bin/sh", "-c", fmt::format(fmt::runtime(script), g_native_tree)};
+    const Argv argv = r != Runner::Native ? lx_argv(r, g_tree[r], fmt::format(fmt::runtime(script), "/w"))
+                                          : Argv{"/bin/sh", "-c", fmt::format(fmt::runtime(script), g_tree[r])};
     const double s = run_once(argv);
     if (s < 0) {
-      g_errors[lx ? "Lx/find" : "Native/find"] = "failed";
+      g_errors[name + "/find"] = "failed";
       state.SkipWithError("find | xargs stat failed");
       break;
     }
     times.push_back(s);
     state.SetIterationTime(s);
   }
-  record(state, lx ? "Lx/find_xargs_stat" : "Native/find_xargs_stat", times);
+  record(state, name + "/find_xargs_stat", times);
 }
 
 void print_summary() {
@@ -160,6 +178,10 @@ void print_summary() {
       continue;
     }
     fmt::print("{:<18} {:>12.1f} {:>12.1f} {:>9.2f}x\n", name, n->second, l->second, l->second / n->second);
+    auto b = g_median_ms.find(std::string("Before/") + name);
+    if (b != g_median_ms.end())
+      fmt::print("{:<18} {:>12.1f} {:>12.1f} {:>9.2f}x  (--lx-before)\n", "", n->second, b->second,
+                 b->second / n->second);
   }
 }
 
@@ -171,10 +193,12 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a.rfind("--lx=", 0) == 0)
       g_opt.lx = a.substr(5);
+    else if (a.rfind("--lx-before=", 0) == 0)
+      g_opt.lx_before = a.substr(12);
     else if (a.rfind("--runs=", 0) == 0)
       g_opt.runs = std::max(1, std::atoi(a.c_str() + 7));
     else if (a.rfind("--files=", 0) == 0)
-      g_opt.files = std::max(100, std::atoi(a.c_str() + 8)) / 100 * 100;
+      g_opt.files = std::max(20, std::atoi(a.c_str() + 8)) / 20 * 20;
     else
       rest.push_back(argv[i]);
   }
@@ -186,14 +210,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Order matters: each find|stat walks the tree its untar made.
-  benchmark::RegisterBenchmark("Native/untar_10k", BM_Untar, false)->UseManualTime()->Iterations(g_opt.runs)
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Native/find_xargs_stat", BM_FindStat, false)->UseManualTime()
-      ->Iterations(g_opt.runs)->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Lx/untar_10k", BM_Untar, true)->UseManualTime()->Iterations(g_opt.runs)
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Lx/find_xargs_stat", BM_FindStat, true)->UseManualTime()->Iterations(g_opt.runs)
-      ->Unit(benchmark::kMillisecond);
+  std::vector<Runner> runners{Runner::Native, Runner::Lx};
+  if (!g_opt.lx_before.empty()) runners.push_back(Runner::Before);
+  for (Runner r : runners) {
+    const std::string name = runner_name(r);
+    benchmark::RegisterBenchmark((name + "/untar_10k").c_str(), BM_Untar, r)->UseManualTime()->Iterations(g_opt.runs)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "/find_xargs_stat").c_str(), BM_FindStat, r)->UseManualTime()
+        ->Iterations(g_opt.runs)->Unit(benchmark::kMillisecond);
+  }
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
   benchmark::RunSpecifiedBenchmarks();

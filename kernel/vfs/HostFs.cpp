@@ -358,6 +358,12 @@ Result<InodeRef> make_hostfs_inode(int host_fd) {
   return HostInode::from_fd(HostFd(host_fd), /*keep_stat=*/false);
 }
 
+Result<InodeRef> make_hostfs_inode(int host_fd, const struct stat& st) {
+  auto inode = std::make_shared<HostInode>(HostFd(host_fd), st);
+  inode->forget_lookup_stat();  // long-lived, like make_hostfs_inode(int)'s
+  return InodeRef(std::move(inode));
+}
+
 int hostfs_fd(const Inode& inode) {
   const auto* h = dynamic_cast<const HostInode*>(&inode);
   return h ? h->fd() : -1;

@@ -5,6 +5,8 @@
 // directory can be named. Metadata and permissions are the host's.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include "kernel/base/Result.h"
@@ -18,6 +20,8 @@ Result<InodeRef> make_hostfs_root(const std::string& host_dir);
 // A hostfs inode for a host fd (O_PATH or not; ownership passes to it), for
 // filesystems layered on hostfs (lxfs) that create files themselves.
 Result<InodeRef> make_hostfs_inode(int host_fd);
+// The same for a caller that has just fstat'ed host_fd (no second fstat).
+Result<InodeRef> make_hostfs_inode(int host_fd, const struct stat& st);
 
 // The host fd behind a hostfs inode, or -1 for other filesystems.
 int hostfs_fd(const Inode& inode);

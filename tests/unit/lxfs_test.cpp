@@ -2,6 +2,7 @@
 // (no guest task: the instance's default credentials, root) on a real
 // temporary host directory: metadata in the xattr, fallback to host
 // metadata, the staging directory hidden, guest xattrs namespaced.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -177,6 +178,51 @@ TEST_F(LxfsVfs, GuestXattrsLiveUnderTheirOwnHostPrefix) {
   EXPECT_EQ(std::string(reinterpret_cast<char*>(list), n.value()), std::string("user.k\0", 7));
   EXPECT_EQ(vfs_->getxattr("/", "/plain", "user.lxcore.meta", buf, true).error(), ENODATA);
   EXPECT_EQ(vfs_->setxattr("/", "/plain", "system.x", v, 0, true).error(), EOPNOTSUPP);
+}
+
+// The lxfs directory cache (LxDirCache.h): guest renames, removals and
+// chmods through any path are seen at once by later walks.
+TEST_F(LxfsVfs, CachedDirectoriesFollowGuestRenamesAndRemovals) {
+  ASSERT_TRUE(vfs_->mkdir("/", "/a", 0755).ok());
+  ASSERT_TRUE(vfs_->mkdir("/", "/a/b", 0755).ok());
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/.", false).ok());  // walks (and caches) a and b
+  ASSERT_TRUE(vfs_->rename("/", "/a", "/", "/c", 0).ok());
+  EXPECT_EQ(vfs_->stat("/", "/a/b/.", false).error(), ENOENT);
+  ASSERT_TRUE(vfs_->stat("/", "/c/b/.", false).ok());
+  ASSERT_TRUE(vfs_->rmdir("/", "/c/b").ok());
+  EXPECT_EQ(vfs_->stat("/", "/c/b/.", false).error(), ENOENT);
+  ASSERT_TRUE(vfs_->mkdir("/", "/c/b", 0700).ok());
+  EXPECT_EQ(vfs_->stat("/", "/c/b/.", false).value().st_mode, S_IFDIR | 0700u);
+}
+
+TEST_F(LxfsVfs, MetadataChangesReachEveryCachedCopy) {
+  ASSERT_TRUE(vfs_->mkdir("/", "/d", 0755).ok());
+  ASSERT_TRUE(vfs_->mkdir("/", "/d/e", 0755).ok());
+  ASSERT_TRUE(vfs_->stat("/", "/d/e/.", false).ok());
+  ASSERT_TRUE(vfs_->chmod("/", "/d/e", 0700, true).ok());
+  ASSERT_TRUE(vfs_->chown("/", "/d/", 7, 8, true).ok());
+  EXPECT_EQ(vfs_->stat("/", "/d/e/.", false).value().st_mode, S_IFDIR | 0700u);
+  const lx::abi::Stat d = vfs_->stat("/", "/d/.", false).value();
+  EXPECT_EQ(d.st_uid, 7u);
+  EXPECT_EQ(d.st_gid, 8u);
+  // A file open through one name, changed through another (a hard link).
+  ASSERT_TRUE(vfs_->link("/", "/plain", "/", "/d/hard", 0).ok());
+  auto f = vfs_->open("/", "/plain", O_RDONLY, 0);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(f.value()->stat().ok());
+  ASSERT_TRUE(vfs_->chmod("/", "/d/hard", 0604, true).ok());
+  EXPECT_EQ(f.value()->stat().value().st_mode, S_IFREG | 0604u);
+  EXPECT_EQ(vfs_->stat("/", "/plain", false).value().st_mode, S_IFREG | 0604u);
+}
+
+TEST_F(LxfsVfs, HostSideRenamesAreSeenAfterTheCacheLifetime) {
+  ASSERT_TRUE(vfs_->mkdir("/", "/h", 0755).ok());
+  ASSERT_TRUE(vfs_->mkdir("/", "/h/i", 0755).ok());
+  ASSERT_TRUE(vfs_->stat("/", "/h/i/.", false).ok());
+  fs::rename(dir_ / "h", dir_ / "g");
+  ::usleep(1'500'000);  // > LxDirCache::kTtlNs
+  EXPECT_EQ(vfs_->stat("/", "/h/i/.", false).error(), ENOENT);
+  EXPECT_TRUE(vfs_->stat("/", "/g/i/.", false).ok());
 }
 
 }  // namespace

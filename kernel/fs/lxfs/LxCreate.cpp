@@ -68,7 +68,7 @@ Result<HostFd> LxInode::create_entry(int dirfd, std::string_view name, const Met
 }
 
 Result<Meta> LxInode::new_meta(unsigned mode, uint64_t rdev, const Credentials& cred) {
-  const abi::Stat dir = TRY(guest_stat());
+  const abi::Stat dir = meta_stat(TRY(meta()));
   TRY(may_create(dir, cred));
   const NewOwner o = new_inode_owner(dir, mode, cred);
   return Meta{o.uid, o.gid, o.mode, rdev};
@@ -79,18 +79,25 @@ Result<OpenFileRef> LxInode::create(std::string_view name, unsigned mode, int fl
   HostFd f = TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [&](int staging, const char* tmp) {
     return open_new_file(staging, tmp, flags & kCreateOpenFlags);
   }));
+  // One fstat serves the inode and the open file (whose first write would
+  // otherwise ask for the file's type).
+  struct stat st;
+  if (::fstat(f.get(), &st) < 0) return err(errno);
   const int dup = ::fcntl(f.get(), F_DUPFD_CLOEXEC, 0);
   if (dup < 0) return err(errno);
-  InodeRef h = TRY(make_hostfs_inode(dup));
+  InodeRef h = TRY(make_hostfs_inode(dup, st));
   auto inode = std::make_shared<LxInode>(sb_, std::move(h), false, S_IFREG, m);
-  return make_lx_file(std::move(inode), make_host_fd_file(f.release(), flags));
+  inode->remember(m);  // tar's fchown, fchmod and futimens follow: no host reads for them
+  return make_lx_file(std::move(inode),
+                      make_host_fd_file(f.release(), flags, HostFileIdentity{st.st_mode, st.st_dev, st.st_ino}));
 }
 
 Result<void> LxInode::mkdir(std::string_view name, unsigned mode, const Credentials& cred) {
   const Meta m = TRY(new_meta(S_IFDIR | (mode & 07777), 0, cred));
   TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [](int staging, const char* tmp) -> Result<HostFd> {
     if (::mkdirat(staging, tmp, 0755) < 0) return err(errno);
-    const int f = ::openat(staging, tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    // Not O_PATH: fsetxattr works on this fd directly (no /proc detour).
+    const int f = ::openat(staging, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (f < 0) return err(errno);
     return HostFd(f);
   }));
@@ -121,7 +128,15 @@ Result<void> LxInode::symlink(std::string_view name, const std::string& target, 
 }
 
 Result<void> LxInode::set_meta(const Meta& m) {
-  if (host_->type() != S_IFLNK) return write_meta(fd(), m);
+  if (host_->type() != S_IFLNK) {
+    TRY(write_meta(fd(), m));
+    if (type_ == S_IFDIR)
+      sb_->cache.dir_meta_changed();
+    else
+      sb_->cache.file_meta_changed();  // other hard links' copies
+    remember(m);
+    return {};
+  }
   // A host symlink (from a host-side extraction) cannot hold a user xattr:
   // replace it, in one rename, by the equivalent link file.
   if (!parent_host_) return err(EPERM);
@@ -132,6 +147,8 @@ Result<void> LxInode::set_meta(const Meta& m) {
     return w;
   }));
   host_ = TRY(make_hostfs_inode(f.release()));
+  sb_->cache.file_meta_changed();
+  remember(m);
   return {};
 }
 

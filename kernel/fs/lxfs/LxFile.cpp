@@ -44,13 +44,13 @@ class LxFile final : public OpenFile {
   }
 
   Result<void> chmod(unsigned mode) override {
-    const abi::Stat st = TRY(inode_->guest_stat());
+    const abi::Stat st = meta_stat(TRY(inode_->meta()));
     SetAttr a;
     a.mode = TRY(check_chmod(st, mode, caller_credentials()));
     return inode_->setattr_from(&st, a);
   }
   Result<void> chown(uint32_t uid, uint32_t gid) override {
-    const abi::Stat st = TRY(inode_->guest_stat());
+    const abi::Stat st = meta_stat(TRY(inode_->meta()));
     TRY(check_chown(st, uid, gid, caller_credentials()));
     SetAttr a;
     if (uid != UINT32_MAX) a.uid = uid;
@@ -62,7 +62,7 @@ class LxFile final : public OpenFile {
     const SetAttr& a = tc.attr;
     const bool explicit_time = tc.explicit_time;
     if (!a.atime && !a.mtime) return {};
-    const abi::Stat st = TRY(inode_->guest_stat());
+    const abi::Stat st = meta_stat(TRY(inode_->meta()));
     // "Now" by a non-owner needs write access: an fd open for writing has it.
     if (!(owner_or_capable(st, caller_credentials()) || (!explicit_time && writable())))
       TRY(check_utimens(st, explicit_time, caller_credentials()));

@@ -59,7 +59,9 @@ Result<InodeRef> make_lxfs_root(const std::string& host_dir) {
   const int dup = ::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup < 0) return err(errno);
   InodeRef host = TRY(make_hostfs_inode(dup));
-  return InodeRef(TRY(lxfs::LxInode::wrap(std::move(sb), std::move(host), /*is_root=*/true)));
+  std::shared_ptr<lxfs::LxInode> r = TRY(lxfs::LxInode::wrap(std::move(sb), std::move(host), /*is_root=*/true));
+  r->set_owns_cache();
+  return InodeRef(std::move(r));
 }
 
 }  // namespace lx

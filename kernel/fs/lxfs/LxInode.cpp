@@ -15,6 +15,32 @@ bool is_host_symlink(const abi::Stat& host_st) { return (host_st.st_mode & S_IFM
 
 Credentials caller_credentials() { return current_credentials().value_or(Credentials{}); }
 
+abi::Stat meta_stat(const Meta& m) {
+  abi::Stat st{};
+  st.st_uid = m.uid;
+  st.st_gid = m.gid;
+  st.st_mode = m.mode;
+  st.st_rdev = m.rdev;
+  return st;
+}
+
+LxInode::~LxInode() {
+  if (owns_cache_) sb_->cache.clear();
+}
+
+std::optional<Meta> LxInode::cached_meta() const {
+  if (!cache_) return std::nullopt;
+  const uint64_t gen = type_ == S_IFDIR ? sb_->cache.dir_gen() : sb_->cache.file_gen();
+  if (gen != cache_gen_ || coarse_now_ns() >= cache_expiry_ns_) return std::nullopt;
+  return cache_;
+}
+
+void LxInode::remember(const Meta& m) {
+  cache_ = m;
+  cache_gen_ = type_ == S_IFDIR ? sb_->cache.dir_gen() : sb_->cache.file_gen();
+  cache_expiry_ns_ = coarse_now_ns() + LxDirCache::kTtlNs;
+}
+
 Result<std::shared_ptr<LxInode>> LxInode::wrap(std::shared_ptr<Super> sb, InodeRef host, bool is_root, int dirfd,
                                                const char* name) {
   const unsigned host_type = host->type();
@@ -36,14 +62,17 @@ bool LxInode::same_file(const Inode& other) const {
 }
 
 Result<Meta> LxInode::meta() {
+  if (std::optional<Meta> c = cached_meta()) return *c;
   abi::Stat st = TRY(guest_stat());
   return Meta{st.st_uid, st.st_gid, st.st_mode, st.st_rdev};
 }
 
 Result<abi::Stat> LxInode::guest_stat() {
   abi::Stat st = TRY(host_->stat());
-  std::optional<Meta> m;
-  if (has_fresh_) {
+  std::optional<Meta> m = cached_meta();
+  if (m) {
+    has_fresh_ = false;
+  } else if (has_fresh_) {
     m = fresh_;
     has_fresh_ = false;
   } else if (!is_host_symlink(st)) {
@@ -52,6 +81,7 @@ Result<abi::Stat> LxInode::guest_stat() {
     m = parent_host_ ? TRY(read_meta_at(hostfs_fd(*parent_host_), name_.c_str())) : TRY(read_meta(fd()));
   }
   if (!m || !meta_fits_host(m->mode & S_IFMT, st.st_mode & S_IFMT)) m = host_meta(st, sb_->host_uid, sb_->host_gid);
+  remember(*m);
   st.st_uid = m->uid;
   st.st_gid = m->gid;
   st.st_mode = m->mode;
@@ -61,18 +91,27 @@ Result<abi::Stat> LxInode::guest_stat() {
 
 Result<void> LxInode::permission(int mask, const Credentials& cred) {
   if (mask == 0) return {};
-  const abi::Stat st = TRY(guest_stat());
-  return generic_permission(st, mask, cred);
+  return generic_permission(meta_stat(TRY(meta())), mask, cred);
 }
 
 Result<InodeRef> LxInode::lookup(std::string_view name, const Credentials& cred) {
   TRY(permission(kMayExec, cred));
   if (reserved(name)) return err(ENOENT);
+  if (std::shared_ptr<LxInode> hit = sb_->cache.find(*this, name)) return InodeRef(std::move(hit));
   InodeRef h = TRY(host_->lookup(name, cred));
   std::string n_str(name);
   std::shared_ptr<LxInode> n = TRY(wrap(sb_, std::move(h), false, fd(), n_str.c_str()));
   n->parent_host_ = host_;
   n->name_ = std::move(n_str);
+  if (n->type_ == S_IFDIR) {
+    // Shared by later walks: the lookup's one-shot stats become the cached copy.
+    if (n->has_fresh_) {
+      n->has_fresh_ = false;
+      n->remember(n->fresh_ ? *n->fresh_ : host_meta(TRY(n->host_->stat()), sb_->host_uid, sb_->host_gid));
+    }
+    hostfs_forget_lookup_stat(*n->host_);
+    sb_->cache.insert(shared_from_this(), name, n);
+  }
   return InodeRef(std::move(n));
 }
 
@@ -98,7 +137,9 @@ Result<void> LxInode::unlink(std::string_view name) {
 
 Result<void> LxInode::rmdir(std::string_view name) {
   if (reserved(name)) return err(ENOENT);
-  return host_->rmdir(name);
+  TRY(host_->rmdir(name));
+  sb_->cache.dir_changed();
+  return {};
 }
 
 Result<void> LxInode::rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) {
@@ -106,7 +147,32 @@ Result<void> LxInode::rename(std::string_view old_name, Inode& new_dir, std::str
   if (!nd) return err(EXDEV);
   if (reserved(old_name)) return err(ENOENT);
   if (nd->reserved(new_name)) return err(EPERM);
-  return host_->rename(old_name, *nd->host_, new_name, flags);
+  TRY(host_->rename(old_name, *nd->host_, new_name, flags));
+  // Renaming files (the common case: write a temporary, rename it over)
+  // moves no cached directory; anything else may have.
+  Result<abi::Stat> moved = nd->host_->stat_child(new_name);
+  if ((flags & RENAME_EXCHANGE) || !moved.ok() || (moved.value().st_mode & S_IFMT) == S_IFDIR)
+    sb_->cache.dir_changed();
+  return {};
+}
+
+Result<abi::Stat> LxInode::stat_child(std::string_view name) {
+  if (type_ != S_IFDIR) return err(ENOSYS);
+  TRY(permission(kMayExec, caller_credentials()));
+  if (reserved(name)) return err(ENOENT);
+  abi::Stat st = TRY(host_->stat_child(name));
+  std::optional<Meta> m;
+  const unsigned host_type = st.st_mode & S_IFMT;
+  if (host_type == S_IFREG || host_type == S_IFDIR) {
+    const std::string n(name);
+    m = TRY(read_meta_at(fd(), n.c_str()));
+  }
+  if (!m || !meta_fits_host(m->mode & S_IFMT, host_type)) m = host_meta(st, sb_->host_uid, sb_->host_gid);
+  st.st_uid = m->uid;
+  st.st_gid = m->gid;
+  st.st_mode = m->mode;
+  st.st_rdev = m->rdev;
+  return st;
 }
 
 Result<std::string> LxInode::readlink() {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "kernel/fs/lxfs/LxDirCache.h"
 #include "kernel/fs/lxfs/LxMeta.h"
 #include "kernel/vfs/HostFd.h"
 #include "kernel/vfs/Inode.h"
@@ -23,6 +24,7 @@ struct Super {
   HostFd root_fd;     // the host directory (O_PATH)
   HostFd staging_fd;  // <root>/.lxcore: new entries are built here, then renamed into place
   uint32_t host_uid = 0, host_gid = 0;  // the provider's: such files appear as root's
+  LxDirCache cache;   // looked-up directories; generations of cached metadata
 };
 
 inline constexpr char kStagingName[] = ".lxcore";
@@ -32,6 +34,9 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   LxInode(std::shared_ptr<Super> sb, InodeRef host, bool is_root, unsigned type, std::optional<Meta> fresh)
       : sb_(std::move(sb)), host_(std::move(host)), is_root_(is_root), type_(type), fresh_(fresh),
         has_fresh_(true) {}
+  ~LxInode() override;
+  LxInode(const LxInode&) = delete;
+  LxInode& operator=(const LxInode&) = delete;
 
   // Wraps a hostfs inode, reading its metadata (its guest type); `name` in
   // host directory `dirfd` when known (one getxattrat, no /proc walk).
@@ -42,8 +47,14 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   bool is_root() const { return is_root_; }
   Inode& host() { return *host_; }
   const std::shared_ptr<Super>& super() const { return sb_; }
-  // The guest metadata now: our xattr, or the host's attributes.
+  // The guest metadata now: our xattr, or the host's attributes (a cached
+  // copy while LxDirCache's generation and time-to-live say it is good).
   Result<Meta> meta();
+  // The mount's root inode: its death empties the directory cache (whose
+  // inodes hold the Super).
+  void set_owns_cache() { owns_cache_ = true; }
+  // Remembers `m` as this inode's metadata (just written or read).
+  void remember(const Meta& m);
   // Host stat with the guest metadata laid over it.
   Result<abi::Stat> guest_stat();
   // chmod/chown: rewrites our xattr in one setxattr (a host symlink is first
@@ -67,6 +78,8 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   Result<void> unlink(std::string_view name) override;
   Result<void> rmdir(std::string_view name) override;
   Result<void> rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) override;
+  // stat(2) of an entry: one host fstatat and one getxattrat, no lookup.
+  Result<abi::Stat> stat_child(std::string_view name) override;
 
   Result<std::string> readlink() override;
   Result<OpenFileRef> open(int flags) override;
@@ -94,13 +107,24 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   InodeRef host_;
   bool is_root_;
   unsigned type_;
+  std::optional<Meta> cached_meta() const;
+
   std::optional<Meta> fresh_;  // the lookup's metadata read, good for one stat()
   bool has_fresh_ = false;
+  // meta()'s copy: good while the cache's generation for our kind is
+  // cache_gen_ and until cache_expiry_ns_.
+  std::optional<Meta> cache_;
+  uint64_t cache_gen_ = 0;
+  int64_t cache_expiry_ns_ = 0;
+  bool owns_cache_ = false;
   // Where the lookup found it (host parent, name): lets chown turn a host
   // symlink into a link file in place.
   InodeRef parent_host_;
   std::string name_;
 };
+
+// A stat carrying just the metadata: what the permission rules look at.
+abi::Stat meta_stat(const Meta& m);
 
 // Whether `host` is a host symlink (stored without metadata).
 bool is_host_symlink(const abi::Stat& host_st);
