@@ -37,6 +37,8 @@ constexpr int kRecvFlags = MSG_OOB | MSG_PEEK | MSG_TRUNC | MSG_ERRQUEUE;
 // the layer calls again for the rest. 1 MiB keeps big writes to a few host
 // calls without letting a guest make the provider allocate without bound.
 constexpr uint64_t kStreamChunk = uint64_t{1} << 20;
+// ... copied from the guest and sent this much at a time (see sendmsg).
+constexpr uint64_t kStreamPiece = uint64_t{256} << 10;
 // A datagram is never split: anything larger than the biggest IPv4/IPv6
 // payload the host could send is EMSGSIZE without copying it.
 constexpr uint64_t kMaxDatagram = 65535;
@@ -146,14 +148,33 @@ Result<uint64_t> InetSocket::sendmsg(Task& t, MsgData& data, int flags, const So
   (void)t;
   // No file descriptors travel over inet sockets (__sock_cmsg_send: EINVAL).
   if (!control.rights.empty()) return err(EINVAL);
-  uint64_t n = data.remaining();
-  if (is_stream()) {
-    n = std::min(n, kStreamChunk);
-  } else if (n > kMaxDatagram) {
-    return err(EMSGSIZE);
+  if (!is_stream()) {
+    if (data.remaining() > kMaxDatagram) return err(EMSGSIZE);
+    return send_piece(data, data.remaining(), flags, to);
   }
-  // Copy ahead on a copy of the cursor: only the bytes the host accepted
-  // are consumed from the guest's message.
+  // A stream send goes in pieces: when the host's send buffer takes only
+  // part of a big write, at most one piece was copied from the guest in
+  // vain (copying all of it ahead each time made 1 MiB writes copy several
+  // MiB). The first short piece ends the call; the layer waits for room.
+  const uint64_t limit = std::min(data.remaining(), kStreamChunk);
+  if (limit == 0) return send_piece(data, 0, flags, to);  // the host still reports ENOTCONN/EPIPE
+  uint64_t sent = 0;
+  while (sent < limit) {
+    const uint64_t n = std::min(limit - sent, kStreamPiece);
+    Result<uint64_t> r = send_piece(data, n, flags, to);
+    if (!r.ok()) {
+      if (sent > 0) return sent;
+      return r;
+    }
+    sent += r.value();
+    if (r.value() < n) break;
+  }
+  return sent;
+}
+
+// Copies the next n bytes of the message from the guest and offers them to
+// the host; only the bytes the host accepted are consumed from the message.
+Result<uint64_t> InetSocket::send_piece(MsgData& data, uint64_t n, int flags, const SockAddr* to) {
   MsgData ahead = data;
   std::span<uint8_t> buf = bounce(n);
   TRY(ahead.take(buf));
@@ -174,7 +195,31 @@ Result<uint64_t> InetSocket::sendmsg(Task& t, MsgData& data, int flags, const So
 
 Result<RecvResult> InetSocket::recvmsg(Task& t, MsgData& data, int flags) {
   (void)t;
-  const uint64_t n = is_stream() ? std::min(data.remaining(), kStreamChunk) : std::min(data.remaining(), kMaxDatagram);
+  if (!is_stream()) return recv_piece(data, std::min(data.remaining(), kMaxDatagram), flags);
+  // A stream receive goes in pieces, like a send, so the bounce buffer
+  // stays small enough to be in cache when it is copied to the guest. A
+  // peek, a discard or urgent data is one host call (a second peek would
+  // return the same bytes again).
+  const uint64_t limit = std::min(data.remaining(), kStreamChunk);
+  if (limit == 0 || (flags & (MSG_PEEK | MSG_TRUNC | MSG_OOB))) return recv_piece(data, limit, flags);
+  RecvResult total;
+  while (total.len < limit) {
+    const uint64_t n = std::min(limit - total.len, kStreamPiece);
+    Result<RecvResult> r = recv_piece(data, n, flags);
+    if (!r.ok()) {
+      if (total.len > 0) return total;
+      return r;
+    }
+    total.len += r.value().len;
+    total.full_len += r.value().full_len;
+    total.msg_flags |= r.value().msg_flags;
+    if (r.value().len < n) break;  // drained (or end of stream)
+  }
+  return total;
+}
+
+// One host recvmsg of at most n bytes, stored into the message.
+Result<RecvResult> InetSocket::recv_piece(MsgData& data, uint64_t n, int flags) {
   std::span<uint8_t> buf = bounce(n);
   sockaddr_storage from{};
   iovec iov{buf.data(), n};

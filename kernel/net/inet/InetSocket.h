@@ -53,6 +53,9 @@ class InetSocket final : public Socket {
   Result<void> wait_connected(Task& t);
 
   int fd_;
+  Result<uint64_t> send_piece(MsgData& data, uint64_t n, int flags, const SockAddr* to);
+  Result<RecvResult> recv_piece(MsgData& data, uint64_t n, int flags);
+
   SendCheck send_check_ = nullptr;
 };
 
