@@ -11,6 +11,7 @@
 #include <cstring>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "cli/Daemon.h"
 #include "cli/ShmDir.h"
@@ -98,6 +99,16 @@ int daemon_main() {
   }
   opts.make_instance = make_instance;
   lxss::Daemon daemon(std::move(opts));
+  // main() blocked these for every thread; this one turns them into a
+  // clean shutdown (the thread is left behind by _exit below).
+  std::thread([&daemon] {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {}
+    daemon.request_shutdown();
+  }).detach();
   const int rc = daemon.run();
   // Connection threads may still be finishing their last write: leave
   // without running static destructors under them.

@@ -142,13 +142,17 @@ int shutdown_daemon() {
 }
 
 int daemon_status() {
-  lxss::Writer w(lxss::MsgKind::Status);
   std::string error;
-  std::optional<lxss::Reader> reply = lxss::request(w, false, error);
-  if (!reply) {
+  const int fd = lxss::connect_daemon(false, error);
+  if (fd < 0) {
+    if (errno != ENOENT && errno != ECONNREFUSED) return fail(error);
     std::printf("lx daemon: not running (socket %s)\n", lxss::socket_path().c_str());
     return 0;
   }
+  ::close(fd);
+  lxss::Writer w(lxss::MsgKind::Status);
+  std::optional<lxss::Reader> reply = lxss::request(w, false, error);
+  if (!reply) return fail(error);
   const std::string text = reply->str();
   std::fputs(text.c_str(), stdout);
   return 0;

@@ -4,7 +4,6 @@
 
 #include <condition_variable>
 #include <cstdio>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,20 +20,6 @@
 namespace lx {
 
 class UnixNames;
-
-// A process started in a running instance from outside (an lxss daemon
-// session), not forked by a guest.
-struct SpawnRequest {
-  std::string path;  // guest path of the program
-  std::vector<std::string> argv, envp;
-  std::string cwd = "/";
-  uint32_t uid = 0, gid = 0;
-  std::vector<uint32_t> groups;
-  std::vector<OpenFileRef> stdio;  // fds 0, 1, 2 (null: closed)
-  // Called once, under the big lock, with the shell-style status when the
-  // process ends (becomes a zombie). Must not block.
-  std::function<void(int)> on_exit;
-};
 
 struct KernelConfig {
   std::string uname_release = "6.1.0-lxcore";
@@ -57,23 +42,6 @@ class Kernel {
   // stdio: the open files installed as the guest's fds 0, 1, 2 (null: closed).
   Result<int> run_program(const std::string& path, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio);
-
-  // ---- instance mode (the lxss daemon): pid 1 lives until the instance
-  // ends, processes come and go from outside. All thread-safe.
-  // Starts req as pid 1 and returns without waiting (its on_exit tells
-  // when init is gone; then call shutdown()).
-  Result<int> start_init(const SpawnRequest& req);
-  // Starts req as a child of init, leader of a new session and process
-  // group, without a controlling terminal. Returns its pid.
-  Result<int> spawn(const SpawnRequest& req);
-  // Sends sig to every process of group pgid (a session's Ctrl-C).
-  void signal_process_group(int pgid, int sig);
-  // Live (non-zombie) processes.
-  int process_count();
-  // Ends every process and waits for their provider threads.
-  void shutdown();
-  // A process became a zombie: runs its exit watcher (big lock held).
-  void group_ended(ThreadGroup& tg);
 
   // A signal that reached the provider from outside (thread-safe): SIGINT
   // and SIGQUIT go to init's process group, as a terminal would send them;
@@ -130,8 +98,6 @@ class Kernel {
   void kill_all();
   // Whether a live guest process still has one of `files` open.
   bool holds_any(const std::vector<OpenFileRef>& files);
-  // A new process running req's program, not started yet (big lock held).
-  Result<ThreadGroup*> new_process(const SpawnRequest& req);
 
   pico::Host& host_;
   std::unique_ptr<Vfs> vfs_;
@@ -150,7 +116,6 @@ class Kernel {
   int external_kill_ = 0;  // SIGTERM/SIGHUP that ended the instance
   std::unique_ptr<Timers> timers_;
   std::shared_ptr<UnixNames> unix_names_;
-  std::map<int, std::function<void(int)>> exit_watchers_;  // by pid (spawned processes)
 };
 
 }  // namespace lx

@@ -136,22 +136,25 @@ void Kernel::kill_all() {
     if (!tg->zombie) do_group_exit(*tg, kSigKill);
 }
 
-Result<ThreadGroup*> Kernel::new_process(const SpawnRequest& req) {
+Result<int> Kernel::run_program(const std::string& path, const std::vector<std::string>& argv,
+                                const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio) {
+  std::unique_lock lock(big_lock_);
   auto proc = TRY(host_.create_process());
   const int pid = TRY(alloc_pid());
   ThreadGroup& tg = adopt_group(std::make_unique<ThreadGroup>(*this, std::move(proc), pid));
+  init_ = &tg;
   init_default_rlimits(tg);
-  tg.cwd = req.cwd;
+  tg.cwd = config_.cwd;
   tg.pgid = tg.sid = pid;
-  tg.uid = tg.euid = tg.suid = tg.fsuid = req.uid;
-  tg.gid = tg.egid = tg.sgid = tg.fsgid = req.gid;
-  tg.groups = req.groups;
+  tg.uid = tg.euid = tg.suid = tg.fsuid = config_.uid;
+  tg.gid = tg.egid = tg.sgid = tg.fsgid = config_.gid;
+  tg.groups = config_.groups;
   Task& task = adopt_task(std::make_unique<Task>(tg, tg.pico().main_thread(), pid));
   tg.tasks.push_back(&task);
   Result<void> setup = [&]() -> Result<void> {
-    for (size_t fd = 0; fd < req.stdio.size(); ++fd)
-      if (req.stdio[fd]) TRY(tg.fds().install_at(static_cast<int>(fd), req.stdio[fd], false));
-    TRY(exec_image(task, ExecRequest{req.path, req.argv, req.envp}));
+    for (size_t fd = 0; fd < stdio.size(); ++fd)
+      if (stdio[fd]) TRY(tg.fds().install_at(static_cast<int>(fd), stdio[fd], false));
+    TRY(exec_image(task, ExecRequest{path, argv, envp}));
     return {};
   }();
   if (!setup.ok()) {
@@ -159,17 +162,8 @@ Result<ThreadGroup*> Kernel::new_process(const SpawnRequest& req) {
     release_group(tg);
     return err(setup.error());
   }
-  tg.cmdline = req.argv;
-  return &tg;
-}
-
-Result<int> Kernel::run_program(const std::string& path, const std::vector<std::string>& argv,
-                                const std::vector<std::string>& envp, const std::vector<OpenFileRef>& stdio) {
-  std::unique_lock lock(big_lock_);
-  SpawnRequest req{path, argv, envp, config_.cwd, config_.uid, config_.gid, config_.groups, stdio, nullptr};
-  ThreadGroup& tg = *TRY(new_process(req));
-  init_ = &tg;
-  start_task(*tg.tasks.front());
+  tg.cmdline = argv;
+  start_task(task);
 
   // The instance lives as long as its init: when pid 1 ends, Linux kills
   // every other process of the pid namespace.

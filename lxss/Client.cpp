@@ -89,6 +89,7 @@ int connect_daemon(bool start, std::string& error) {
   }
   error = "cannot connect to the lx daemon at " + path + ": " + std::strerror(e);
   if (e == EACCES || e == EPERM) error += " (it belongs to another user)";
+  errno = e;
   return -1;
 }
 

@@ -10,7 +10,8 @@
 
 namespace lx::lxss {
 
-// A connected socket to this user's daemon, or -1 with a one-line error.
+// A connected socket to this user's daemon, or -1 with a one-line error
+// (errno: why the last connect failed).
 // start: launch the daemon when none answers (and wait for it).
 int connect_daemon(bool start, std::string& error);
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "kernel/Spawn.h"
 #include "lxss/Session.h"
 
 namespace lx::lxss {
@@ -57,6 +58,14 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {}
 void Daemon::wake() {
   const char c = 0;
   (void)!::write(wake_fds_[1], &c, 1);
+}
+
+void Daemon::request_shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+  }
+  wake();
 }
 
 std::shared_ptr<Instance> Daemon::attach(const SessionRequest& req, std::string& error) {
@@ -131,7 +140,7 @@ std::string Daemon::status_text() {
   s += std::to_string(instances_.size()) + " running instance(s)\n";
   for (auto& [root, inst] : instances_)
     s += "  " + inst->name() + ": " + std::to_string(inst->sessions) + " session(s), " +
-         std::to_string(inst->kernel().process_count()) + " process(es), root " + root + "\n";
+         std::to_string(live_process_count(inst->kernel())) + " process(es), root " + root + "\n";
   return s;
 }
 

@@ -43,6 +43,8 @@ class Daemon {
   std::shared_ptr<Instance> attach(const SessionRequest& req, std::string& error);
   void detach(const std::shared_ptr<Instance>& inst);
   void wake();
+  // SIGTERM & co: end every instance and exit (thread-safe).
+  void request_shutdown();
 
  private:
   void serve(int fd);

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "kernel/Kernel.h"
 #include "pico/Host.h"
@@ -24,8 +26,9 @@ struct InstanceSpec {
 
 class Instance {
  public:
-  // Starts the kernel and init. on_init_exit runs (under the kernel's big
-  // lock; must not block) when pid 1 is gone: the instance is dead then.
+  // Starts the kernel and init (on a thread of its own: run_program returns
+  // when pid 1 is gone; the instance is dead() then and on_init_exit runs
+  // on that thread).
   static Result<std::unique_ptr<Instance>> start(InstanceSpec spec, std::function<void()> on_init_exit);
   ~Instance();  // terminate()s
   Instance(const Instance&) = delete;
@@ -49,6 +52,7 @@ class Instance {
   std::unique_ptr<pico::Host> host_;
   std::unique_ptr<Kernel> kernel_;
   std::shared_ptr<void> resources_;  // after the kernel: outlives every guest process
+  std::thread init_thread_;  // runs Kernel::run_program for pid 1
   std::atomic<bool> init_gone_{false};
   std::once_flag terminated_;
 };

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "kernel/Spawn.h"
 #include "kernel/exec/Exec.h"
 #include "kernel/vfs/HostFile.h"
 #include "lxss/Daemon.h"
@@ -76,7 +77,7 @@ void run_session(Daemon& daemon, int sock, const SessionRequest& req, std::vecto
     const auto st = static_cast<uint32_t>(status);
     (void)!::write(exit_pipe->fds[1], &st, sizeof st);
   };
-  Result<int> pid = inst->kernel().spawn(sp);
+  Result<int> pid = spawn_process(inst->kernel(), sp);
   sp.stdio.clear();  // the guest holds its own references now
   if (!pid.ok()) {
     const int e = pid.error();
@@ -111,12 +112,12 @@ void run_session(Daemon& daemon, int sock, const SessionRequest& req, std::vecto
       }
       if (msg->kind() == MsgKind::Signal) {
         const uint32_t sig = msg->u32();
-        if (msg->ok() && sig >= 1 && sig <= 64) inst->kernel().signal_process_group(pid.value(), static_cast<int>(sig));
+        if (msg->ok() && sig >= 1 && sig <= 64) signal_process_group(inst->kernel(), pid.value(), static_cast<int>(sig));
       }
     }
   }
   // A client that vanished is a terminal hang-up for its process group.
-  if (!client_there) inst->kernel().signal_process_group(pid.value(), SIGHUP);
+  if (!client_there) signal_process_group(inst->kernel(), pid.value(), SIGHUP);
   daemon.detach(inst);
 }
 

@@ -31,7 +31,5 @@ inline bool status_signaled(int st) { return (st & 0x7f) != 0; }
 inline int status_exit_code(int st) { return (st >> 8) & 0xff; }
 inline int status_termsig(int st) { return st & 0x7f; }
 inline bool status_core(int st) { return (st & 0x80) != 0; }
-// A shell's view of a wait status: the exit code, or 128+signal.
-inline int status_for_shell(int st) { return status_signaled(st) ? 128 + status_termsig(st) : status_exit_code(st); }
 
 }  // namespace lx
