@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <initializer_list>
+
 namespace {
 void on_child(int) {}
 }  // namespace
