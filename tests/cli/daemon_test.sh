@@ -205,8 +205,11 @@ case_daemon_socket_private() {
       $PYTHON -c 'import socket,sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-s.sendall(b"\x01\x00\x00\x00\x05")
-sys.exit(0 if s.recv(100) == b"" else 3)' "$RUNDIR/lxss.sock"
+try:
+    s.sendall(b"\x01\x00\x00\x00\x05")  # a status request
+    sys.exit(0 if s.recv(100) == b"" else 3)  # closed without a word
+except (BrokenPipeError, ConnectionResetError):
+    sys.exit(0)' "$RUNDIR/lxss.sock"
     expect_status other 0
     chmod 600 "$RUNDIR/lxss.sock"
     run other_lx setpriv --reuid=65534 --regid=65534 --clear-groups "$LX" --status
