@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/Daemon.h"
 #include "cli/DistroCommands.h"
 #include "cli/Run.h"
 
@@ -19,6 +20,10 @@ constexpr char kFooter[] = R"(Commands in a distro:
 One-shot instance on the host's root (no distro):
   lx run [--root DIR | --lxfs DIR] [--bind HOST:GUEST[:ro]]... [--trace[=FILE]] -- PROG [ARGS...]
   lx syscalls                              the syscall table with support levels
+Instances (the lx daemon, started on demand, one per user):
+  lx -t|--terminate NAME | --shutdown | --status | -l --running
+  An instance stays up while a session is attached and LX_IDLE_TIMEOUT seconds
+  (default 15) after the last one; LX_NO_DAEMON=1 runs one-shot instead.
 Registry: $LX_HOME (default $XDG_DATA_HOME/lx or ~/.local/share/lx)/registry.ini;
 installed roots in $LX_HOME/distros/NAME/rootfs. Per-distro settings: /etc/lx.conf.
 Exit status: the command's own in a distro (128+N if killed by signal N, 127 not
@@ -63,6 +68,11 @@ int distro_main(int argc, char** argv) {
   app.add_flag("--running", running, "With --list: only running distros")->needs(o_list);
   app.add_flag("-v,--verbose", verbose, "With --list: state, default user and directory")->needs(o_list);
   auto* o_default = app.add_option("-s,--set-default", set_default, "Make NAME the default distro");
+  std::string terminate;
+  bool shutdown = false, status = false;
+  auto* o_terminate = app.add_option("-t,--terminate", terminate, "Stop the running instance of NAME (its sessions end)");
+  app.add_flag("--shutdown", shutdown, "Stop every running instance and the lx daemon");
+  app.add_flag("--status", status, "Show the lx daemon and its running instances");
   app.add_flag("-q,--quiet", quiet, "No progress bar or messages");
   app.add_option("-d,--distribution", req.distro, "Run in distro NAME instead of the default");
   app.add_option("-u,--user", req.user, "Run as guest USER (name or uid) of the distro");
@@ -80,9 +90,11 @@ int distro_main(int argc, char** argv) {
   }
   const int actions = static_cast<int>(o_install->count() > 0) + static_cast<int>(o_import->count() > 0) +
                       static_cast<int>(o_export->count() > 0) + static_cast<int>(o_unreg->count() > 0) +
-                      static_cast<int>(list) + static_cast<int>(o_default->count() > 0);
+                      static_cast<int>(list) + static_cast<int>(o_default->count() > 0) +
+                      static_cast<int>(o_terminate->count() > 0) + static_cast<int>(shutdown) + static_cast<int>(status);
   if (actions > 1 || (actions == 1 && (has_command || !req.distro.empty() || !req.user.empty() || !req.cd.empty()))) {
     std::fprintf(stderr, "lx: give one of --install, --import, --export, --unregister, --list, --set-default, "
+                         "--terminate, --shutdown, --status, "
                          "or a command to run (see lx --help)\n");
     return kStatusUsage;
   }
@@ -103,6 +115,9 @@ int distro_main(int argc, char** argv) {
   if (o_unreg->count() > 0) return unregister_distro(unregister, yes);
   if (list) return list_distros(running, verbose);
   if (o_default->count() > 0) return set_default_distro(set_default);
+  if (o_terminate->count() > 0) return terminate_distro(terminate);
+  if (shutdown) return shutdown_daemon();
+  if (status) return daemon_status();
   if (has_command && req.command.empty()) {
     std::fprintf(stderr, "lx: %s needs a command\n", req.exec ? "-e" : "--");
     return kStatusUsage;

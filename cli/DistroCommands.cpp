@@ -4,6 +4,7 @@
 // and deleted after it stopped naming them, so a crash leaves at worst an
 // orphan directory (removed by the next install of that name), never a
 // registered distro without its root.
+#include "cli/Daemon.h"
 #include "cli/DistroCommands.h"
 
 #include <sys/stat.h>
@@ -132,11 +133,7 @@ int list_distros(bool running, bool verbose) {
   lxss::Registry reg(lxss::lx_home());
   lxss::RegistryData data;
   if (Error e = reg.load(data); !e.empty()) return fail(e);
-  if (running) {
-    // One-shot instances only (no daemon yet): none outlives its lx command.
-    std::fprintf(stderr, "lx: no running distros\n");
-    return 0;
-  }
+  if (running) return list_running();
   if (data.distros.empty()) {
     std::fprintf(stderr, "lx: no distros installed (lx --install NAME --from-tar FILE)\n");
     return 0;

@@ -1,6 +1,7 @@
-// Running a command in a distro, one-shot (no daemon yet): the instance
-// `lx run --lxfs ROOTFS` would start, as the distro's user, with the
-// distro's /etc/lx.conf applied and a login-like environment.
+// Running a command in a distro: as the distro's user, with the distro's
+// /etc/lx.conf applied and a login-like environment, in the distro's
+// running instance (the daemon's; cli/Daemon.h), or with LX_NO_DAEMON=1 in
+// the one-shot instance `lx run --lxfs ROOTFS` would start.
 #include <sys/stat.h>
 
 #include <climits>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/Daemon.h"
 #include "cli/DistroCommands.h"
 #include "cli/Run.h"
 #include "kernel/exec/LxEnv.h"
@@ -142,7 +144,7 @@ int run_in_distro(const DistroRunRequest& req) {
   } else {
     opts.command = {user->shell, "-c", shell_line(req.command)};
   }
-  return run(opts);
+  return use_daemon() ? run_via_daemon(opts, name) : run(opts);
 }
 
 }  // namespace lx::cli

@@ -17,6 +17,7 @@
 #include "kernel/fs/proc/ProcFs.h"
 #include "kernel/fs/sys/SysFs.h"
 #include "kernel/vfs/HostFile.h"
+#include "lxss/FindProgram.h"
 #include "pico/linux/LinuxHost.h"
 
 extern char** environ;
@@ -36,24 +37,6 @@ std::vector<lx::OpenFileRef> wrap_stdio() {
     files[static_cast<size_t>(fd)] = lx::make_host_fd_file(copy, flags);
   }
   return files;
-}
-
-// Like a shell: a name without '/' is searched in the guest's PATH.
-std::string find_program(lx::Vfs& vfs, const std::string& name, const std::vector<std::string>& envp) {
-  if (name.find('/') != std::string::npos) return name;
-  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (const auto& e : envp)
-    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find(':', pos);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(pos, end - pos);
-    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    if (vfs.access("/", candidate, X_OK, true).ok()) return candidate;
-    pos = end + 1;
-  }
-  return name;
 }
 
 std::string host_cwd() {
@@ -101,6 +84,7 @@ void set_up_interop_tools(lx::Vfs& v, const std::vector<lx::PathMapping>& paths)
   if (f.ok())
     (void)f.value()->write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
+}  // namespace
 
 // The instance's mounts: the root (host / or --root DIR, read-only; or an
 // lxfs), tmpfs on /tmp and /run, the instance's own /proc and /sys, the
@@ -180,8 +164,6 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
   return vfs;
 }
 
-}  // namespace
-
 int run(const RunOptions& opts) {
   const std::string& prog = opts.command.front();
   const ShmDir shm;
@@ -224,7 +206,7 @@ int run(const RunOptions& opts) {
   else
     for (char** e = environ; *e; ++e) envp.emplace_back(*e);
   lx::Kernel kernel(*host.value(), vfs.release_value(), config);
-  std::string path = find_program(kernel.vfs(), prog, envp);
+  std::string path = lxss::find_program(kernel.vfs(), prog, envp);
   SignalForwarder forwarder(kernel);
   std::vector<std::string> argv = opts.command;
   if (!opts.argv0.empty()) argv[0] = opts.argv0;

@@ -4,13 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "kernel/exec/PathMap.h"
+#include "kernel/vfs/Vfs.h"
 
 namespace lx::cli {
+
+class ShmDir;
 
 inline constexpr int kStatusMissing = 127;
 inline constexpr int kStatusNotExecutable = 126;
@@ -48,6 +52,10 @@ struct RunOptions {
 };
 
 int run(const RunOptions& opts);
+
+// The instance's filesystem for opts (shared with the daemon's instances);
+// the error is an exit status, the reason already printed.
+lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, const ShmDir& shm);
 
 // The guest starts where the caller is, when that is inside the root.
 std::string guest_cwd(const std::string& root);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/Daemon.h"
 #include "cli/DistroCommands.h"
 #include "cli/Run.h"
 #include "cli/SignalForwarder.h"
@@ -65,6 +66,7 @@ int lx_main(int argc, char** argv) {
   // not kill the provider.
   signal(SIGPIPE, SIG_IGN);
   lx::cli::block_forwarded_signals();
+  if (argc == 2 && std::strcmp(argv[1], "--daemon") == 0) return lx::cli::daemon_main();
   // `lx run` and `lx syscalls` are the host-root modes; everything else is
   // about distros.
   if (argc < 2 || (std::strcmp(argv[1], "run") != 0 && std::strcmp(argv[1], "syscalls") != 0))

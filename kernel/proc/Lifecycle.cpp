@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernel/Kernel.h"
+#include "kernel/Spawn.h"
 #include "kernel/proc/PidFd.h"
 #include "kernel/tty/JobControl.h"
 
@@ -112,6 +113,7 @@ void group_became_zombie(ThreadGroup& tg) {
   const bool autoreap = parent && parent_ignores_sigchld(*parent) && tg.exit_signal == kSigChld;
   notify_parent(tg, code, info_status);
   k.group_exited().notify_all();
+  spawned_group_ended(tg);
   // When init is gone, run_program decides when the rest of the instance
   // ends (see Kernel::run_program).
   if (&tg == k.init()) return;

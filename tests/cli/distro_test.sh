@@ -15,6 +15,22 @@ TMP=$(mktemp -d "$(pwd)/lx-distro.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 LX_HOME=$TMP/home
 export LX_HOME
+# One-shot instances (no daemon), except for CASE_via_daemon: CASE through
+# a daemon of its own (tests/cli/daemon_test.sh tests the daemon itself).
+case $CASE in
+  *_via_daemon)
+    CASE=${CASE%_via_daemon}
+    XDG_RUNTIME_DIR=$TMP/run
+    export XDG_RUNTIME_DIR
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
+    unset LX_NO_DAEMON
+    trap '"$LX" --shutdown; rm -rf "$TMP"' EXIT
+    ;;
+  *)
+    LX_NO_DAEMON=1
+    export LX_NO_DAEMON
+    ;;
+esac
 
 fail() {
   echo "FAIL [$CASE]: $*" >&2

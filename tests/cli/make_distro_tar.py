@@ -39,7 +39,8 @@ def main():
         add(tar, "./", tarfile.DIRTYPE, 0o755)
         for d, mode, owner in [("bin", 0o755, 0), ("etc", 0o755, 0), ("home", 0o755, 0), ("home/alice", 0o750, 1000),
                                ("root", 0o700, 0), ("tmp", 0o1777, 0), ("dev", 0o755, 0), ("usr", 0o755, 0),
-                               ("usr/bin", 0o755, 0), ("mnt", 0o755, 0), ("srv", 0o2775, 50)]:
+                               ("usr/bin", 0o755, 0), ("mnt", 0o755, 0), ("srv", 0o2775, 50),
+                               ("run", 0o755, 0), ("proc", 0o555, 0), ("sys", 0o555, 0)]:
             add(tar, "./" + d + "/", tarfile.DIRTYPE, mode, owner, owner)
         add(tar, "./bin/busybox", mode=0o755, data=busybox)
         add(tar, "./usr/bin/busybox-hardlink", tarfile.LNKTYPE, 0o755, target="./bin/busybox")
