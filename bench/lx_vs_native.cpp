@@ -7,7 +7,10 @@
 // epollwake (eventfd write + epoll_wait wake-up round trip between two
 // processes: "epoll_wait wake-up latency"),
 // tcprr (1 KiB request/response over TCP loopback between two processes),
-// tcpstream (1 MiB sent + 1-byte ack over TCP loopback). A summary
+// tcpstream (1 MiB sent + 1-byte ack over TCP loopback), and the per-file
+// calls of `ls -laR`: statx (of /usr/share/doc/bash/copyright), lgetxattr and
+// getxattr of it (ENODATA), getdents (lseek + getdents64 of a small
+// directory). A summary
 // table with per-op microseconds and the ratio to native follows, all from
 // the same run.
 //
@@ -348,7 +351,8 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> modes = {"getppid",  "openreadclose", "forkwait",
                                           "forkexec", "pipepingpong",  "unixpingpong", "futexpingpong",
-                                          "epollwake", "tcprr",        "tcpstream"};
+                                          "epollwake", "tcprr",        "tcpstream",
+                                          "statx",     "lgetxattr",    "getxattr",     "getdents"};
   const std::vector<Runner> runners = make_runners();
   for (const auto& mode : modes)
     for (const auto& r : runners)

@@ -22,6 +22,16 @@
  *   MODE tcpstream      a forked child drains a TCP loopback connection; one
  *                       op = send 1 MiB + read the child's 1-byte ack sent
  *                       once all of it arrived (MiB/s = 1e9 / ns_per_op)
+ *   MODE statx          N statx(AT_FDCWD, PATH, AT_SYMLINK_NOFOLLOW) of a deep
+ *                       path, as `ls -l` does (PATH defaults to
+ *                       /usr/share/doc/bash/copyright, else /etc/passwd)
+ *   MODE lgetxattr      N lgetxattr(PATH, "security.selinux") (ls -l's
+ *                       SELinux probe; ENODATA or EOPNOTSUPP count as done)
+ *   MODE getxattr       N getxattr(PATH, "system.posix_acl_access", NULL, 0)
+ *                       (ls -l's ACL probe; same PATH and outcomes)
+ *   MODE getdents       N times lseek(dir, 0) + getdents64 of a directory
+ *                       opened once (PATH defaults to /usr/share/doc/bash,
+ *                       else /etc); one op reads the whole (small) directory
  *
  * Runs N/10 untimed warm-up operations, then times N with
  * clock_gettime(CLOCK_MONOTONIC) and prints "ns_per_op=<float>" on stdout.
@@ -40,6 +50,15 @@ typedef unsigned long ulong;
 #define NR_write 1
 #define NR_open 2
 #define NR_close 3
+#define NR_lseek 8
+#define NR_getxattr 191
+#define NR_lgetxattr 192
+#define NR_getdents64 217
+#define NR_openat 257
+#define NR_statx 332
+#define AT_FDCWD (-100)
+#define ENODATA 61
+#define EOPNOTSUPP 95
 #define NR_pipe 22
 #define NR_socket 41
 #define NR_connect 42
@@ -145,6 +164,42 @@ static int op_openreadclose(const char* path) {
   sys3(NR_close, fd, 0, 0);
   return got <= 0;
 }
+
+/* ---- the `ls -laR` walk's per-file calls: statx, (l)getxattr, getdents64 - */
+static int op_statx(const char* path) {
+  static unsigned char stx[256];
+  return sys5(NR_statx, AT_FDCWD, (long)path, 0x100 /* AT_SYMLINK_NOFOLLOW */, 0x2ff /* ls's mask */,
+              (long)stx) != 0;
+}
+
+/* A missing attribute (ENODATA) or none supported (EOPNOTSUPP) is the
+ * expected outcome, as for ls; any other error is a failure. */
+static int xattr_done(long r) { return r >= 0 || r == -ENODATA || r == -EOPNOTSUPP; }
+
+static int op_lgetxattr(const char* path) {
+  static char value[255];
+  return !xattr_done(sys4(NR_lgetxattr, (long)path, (long)"security.selinux", (long)value, sizeof value));
+}
+
+static int op_getxattr(const char* path) {
+  return !xattr_done(sys4(NR_getxattr, (long)path, (long)"system.posix_acl_access", 0, 0));
+}
+
+static long g_dir_fd = -1;
+
+static int op_getdents(const char* path) {
+  static char buf[32768];
+  (void)path;
+  if (sys3(NR_lseek, g_dir_fd, 0, 0 /* SEEK_SET */) != 0) return 1;
+  return sys3(NR_getdents64, g_dir_fd, (long)buf, sizeof buf) <= 0;
+}
+
+static int setup_getdents(const char* path) {
+  g_dir_fd = sys4(NR_openat, AT_FDCWD, (long)path, 0x10000 /* O_DIRECTORY */, 0);
+  return g_dir_fd < 0;
+}
+
+static int teardown_getdents(void) { return sys3(NR_close, g_dir_fd, 0, 0) != 0; }
 
 static char** g_envp;
 
@@ -464,7 +519,7 @@ static void report(ulong total_ns, ulong n) {
 static int run(int argc, char** argv) {
   ulong n;
   if (argc < 3 || !parse_count(argv[2], &n) || n > 1000000000000UL) {
-    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|unixpingpong|futexpingpong|epollwake|tcprr|tcpstream N [PATH]\n");
+    put(2, "usage: syscall_loop getppid|openreadclose|forkwait|forkexec|pipepingpong|unixpingpong|futexpingpong|epollwake|tcprr|tcpstream|statx|lgetxattr|getxattr|getdents N [PATH]\n");
     return 2;
   }
   int (*op)(const char*);
@@ -502,6 +557,14 @@ static int run(int argc, char** argv) {
     op = stream ? op_tcpstream : op_tcprr;
     teardown = teardown_tcp;
     if (setup_tcp(stream)) goto failed;
+  } else if (equal(argv[1], "statx") || equal(argv[1], "lgetxattr") || equal(argv[1], "getxattr")) {
+    op = equal(argv[1], "statx") ? op_statx : equal(argv[1], "lgetxattr") ? op_lgetxattr : op_getxattr;
+    if (!path) path = op_statx("/usr/share/doc/bash/copyright") ? "/etc/passwd" : "/usr/share/doc/bash/copyright";
+  } else if (equal(argv[1], "getdents")) {
+    op = op_getdents;
+    teardown = teardown_getdents;
+    if (!path) path = setup_getdents("/usr/share/doc/bash") ? "/etc" : "/usr/share/doc/bash";
+    if (g_dir_fd < 0 && setup_getdents(path)) goto failed;
   } else {
     put(2, "syscall_loop: unknown mode\n");
     return 2;

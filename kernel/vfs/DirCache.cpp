@@ -14,6 +14,7 @@ void DirCache::revalidate() {
   if (g == gen_) return;
   for (auto& [path, e] : map_) watch_->remove(e.wd);
   map_.clear();
+  child_type_ = 0;
   gen_ = g;
 }
 
@@ -33,6 +34,28 @@ std::optional<PathLoc> DirCache::find(const std::string& path) {
   return it->second.loc;
 }
 
+std::optional<PathLoc> DirCache::find_run(const std::string& start, const std::vector<std::string>& pending,
+                                          size_t count, size_t* used) {
+  *used = 0;
+  std::lock_guard lock(mu_);
+  revalidate();
+  std::string prefix;
+  prefix.reserve(256);
+  prefix = start;
+  const Entry* hit = nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    if (prefix.empty() || prefix.back() != '/') prefix.push_back('/');
+    prefix += pending[pending.size() - 1 - i];
+    // Every ancestor of a cached directory is cached, so the first miss ends the run.
+    auto it = map_.find(prefix);
+    if (it == map_.end()) break;
+    hit = &it->second;
+    *used = i + 1;
+  }
+  if (!hit) return std::nullopt;
+  return hit->loc;
+}
+
 void DirCache::insert(const PathLoc& parent, const PathLoc& child) {
   if (!cacheable(parent) || !cacheable(child)) return;
   std::lock_guard lock(mu_);
@@ -45,6 +68,7 @@ void DirCache::insert(const PathLoc& parent, const PathLoc& child) {
   if (map_.size() >= kMaxEntries) {
     for (auto& [path, e] : map_) watch_->remove(e.wd);
     map_.clear();
+    child_type_ = 0;
   }
   auto add = [&](const PathLoc& loc) {
     const int wd = watch_->add(hostfs_fd(*loc.inode));
@@ -64,9 +88,32 @@ void DirCache::insert(const PathLoc& parent, const PathLoc& child) {
 
 void DirCache::invalidate() {
   std::lock_guard lock(mu_);
+  child_type_ = 0;
   if (!watch_) return;
   for (auto& [path, e] : map_) watch_->remove(e.wd);
   map_.clear();
+}
+
+unsigned DirCache::child_type(const PathLoc& dir, std::string_view name) {
+  std::lock_guard lock(mu_);
+  revalidate();
+  if (child_type_ == 0 || child_name_ != name || child_dir_ != dir.path) return 0;
+  // The same path in another mount (one stacked since) is another directory.
+  auto it = map_.find(dir.path);
+  if (it == map_.end() || it->second.loc.mnt != dir.mnt) return 0;
+  return child_type_;
+}
+
+void DirCache::note_child_type(const PathLoc& dir, std::string_view name, unsigned type) {
+  std::lock_guard lock(mu_);
+  revalidate();
+  child_type_ = 0;
+  // Only a watched directory tells us when the note goes stale.
+  auto it = map_.find(dir.path);
+  if (it == map_.end() || it->second.loc.mnt != dir.mnt || it->second.loc.inode != dir.inode) return;
+  child_dir_ = dir.path;
+  child_name_ = name;
+  child_type_ = type;
 }
 
 }  // namespace lx

@@ -122,20 +122,11 @@ Result<void> PathWalker::step(const std::string& name, bool is_final, bool follo
 
 bool PathWalker::try_cached_run(bool include_final) {
   const size_t avail = include_final ? pending_.size() : pending_.size() - 1;
-  std::string prefix = cur_.path;
-  std::optional<PathLoc> hit;
+  size_t plain = 0;
+  while (plain < avail && is_plain(pending_[pending_.size() - 1 - plain])) ++plain;
+  if (plain == 0) return false;
   size_t used = 0;
-  for (size_t count = 0; count < avail;) {
-    const std::string& name = pending_[pending_.size() - 1 - count];
-    if (!is_plain(name)) break;
-    prefix = path_child(prefix, name);
-    ++count;
-    // Every ancestor of a cached directory is cached, so the first miss ends the run.
-    std::optional<PathLoc> h = cache_->find(prefix);
-    if (!h) break;
-    hit = std::move(h);
-    used = count;
-  }
+  std::optional<PathLoc> hit = cache_->find_run(cur_.path, pending_, plain, &used);
   if (!hit) return false;
   pending_.resize(pending_.size() - used);
   cur_ = std::move(*hit);

@@ -294,6 +294,7 @@ Result<abi::Stat> Vfs::stat(const std::string& base, const std::string& path, bo
   if (final_is_plain_entry(w)) {
     Result<abi::Stat> st = w.dir().inode->stat_child(w.last());
     if (!st.ok() && st.error() != ENOSYS) return st;
+    if (st.ok()) dcache_->note_child_type(w.dir(), w.last(), st.value().st_mode & abi::kSIfmt);
     // A symlink to follow goes the long way (the walk follows it).
     if (st.ok() && !(follow && (st.value().st_mode & abi::kSIfmt) == abi::kSIflnk)) return st;
   }

@@ -3,6 +3,7 @@
 // for chmod and explicit times, root for chown) are checked here against the
 // guest's credentials for filesystems that keep their own owners; hostfs
 // leaves them to the host, which judges the provider's user.
+#include "kernel/vfs/DirCache.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/HostFs.h"
 #include "kernel/vfs/Permission.h"
@@ -99,10 +100,18 @@ Result<uint64_t> Vfs::getxattr(const std::string& base, const std::string& path,
     Inode& dir = *w.dir().inode;
     bool direct = true;
     if (follow) {
-      // Only a non-symlink may be asked directly (the host must not follow links).
-      Result<abi::Stat> st = dir.stat_child(w.last());
-      if (!st.ok() && st.error() != ENOSYS) return err(st.error());
-      direct = st.ok() && (st.value().st_mode & abi::kSIfmt) != abi::kSIflnk;
+      // Only a non-symlink may be asked directly (the host must not follow
+      // links); `ls -l` has just stat'ed the name, so its type is usually known.
+      unsigned type = dcache_->child_type(w.dir(), w.last());
+      if (type == 0) {
+        Result<abi::Stat> st = dir.stat_child(w.last());
+        if (!st.ok() && st.error() != ENOSYS) return err(st.error());
+        if (st.ok()) {
+          type = st.value().st_mode & abi::kSIfmt;
+          dcache_->note_child_type(w.dir(), w.last(), type);
+        }
+      }
+      direct = type != 0 && type != abi::kSIflnk;
     }
     if (direct) {
       Result<uint64_t> n = dir.getxattr_child(w.last(), name, value);

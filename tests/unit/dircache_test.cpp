@@ -107,4 +107,30 @@ TEST_F(DirCacheTest, SymlinkFinalNamesFollowOnlyWhenAsked) {
   EXPECT_EQ(vfs_->getxattr("/", "/a/b/c/f", "user.lx", buf, false).value(), 1u);
 }
 
+TEST_F(DirCacheTest, GetxattrAfterStatSeesAHostReplacementByASymlink) {
+  const fs::path f = root_ / "a" / "b" / "c" / "f";
+  if (::setxattr(f.c_str(), "user.lx", "v", 1, 0) != 0) GTEST_SKIP() << "no user xattrs on this host filesystem";
+  std::ofstream(root_ / "a" / "b" / "c" / "g") << "g";
+  uint8_t buf[8];
+  // ls's order: lstat notes the name's type, then getxattr follows (or not) by it.
+  ASSERT_EQ(stat_err("/a/b/c/g", false), 0);
+  ASSERT_EQ(stat_err("/a/b/c/g", false), 0);  // the directory is cached now
+  Result<uint64_t> plain = vfs_->getxattr("/", "/a/b/c/g", "user.lx", buf, true);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error(), ENODATA);
+  // The host replaces the file by a symlink to f: the noted type is stale.
+  fs::remove(root_ / "a" / "b" / "c" / "g");
+  fs::create_symlink("f", root_ / "a" / "b" / "c" / "g");
+  EXPECT_TRUE(eventually([&] {
+    Result<uint64_t> r = vfs_->getxattr("/", "/a/b/c/g", "user.lx", buf, true);
+    return r.ok() && r.value() == 1u;
+  }));
+  // A noted symlink is followed by getxattr and not by lgetxattr.
+  ASSERT_EQ(stat_err("/a/b/c/g", false), 0);
+  EXPECT_EQ(vfs_->getxattr("/", "/a/b/c/g", "user.lx", buf, true).value(), 1u);
+  Result<uint64_t> own = vfs_->getxattr("/", "/a/b/c/g", "user.lx", buf, false);
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error(), ENODATA);
+}
+
 }  // namespace
