@@ -227,7 +227,9 @@ TEST_P(InotifySeq, SuccessiveRenamesGetDifferentCookies) {
   ASSERT_EQ(rename(P("b").c_str(), P("c").c_str()), 0);
   const std::vector<Ev> got = Drain(fd_);
   ExpectSequence(got, wd, {{IN_MOVED_FROM, "a"}, {IN_MOVED_TO, "b"}, {IN_MOVED_FROM, "b"}, {IN_MOVED_TO, "c"}});
-  if (got.size() == 4) EXPECT_NE(got[0].cookie, got[2].cookie);
+  if (got.size() == 4) {
+    EXPECT_NE(got[0].cookie, got[2].cookie);
+  }
 }
 
 TEST_P(InotifySeq, RenameOverAWatchedFileDeletesIt) {
