@@ -77,13 +77,16 @@ void Touch(const std::string& p) {
   close(fd);
 }
 
-// A scratch directory in the working directory (a hostfs mount under lx).
+// A scratch directory in the working directory (a hostfs mount under lx),
+// or in $LXCONF_DAC_DIR (on lxfs under run_under_lxfs.sh).
 class DiskDir {
  public:
   DiskDir() {
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) abort();
-    std::string tmpl = std::string(cwd) + "/lxinotify-XXXXXX";
+    // run_under_lxfs.sh names a directory on lxfs.
+    const char* base = getenv("LXCONF_DAC_DIR");
+    std::string tmpl = std::string(base ? base : cwd) + "/lxinotify-XXXXXX";
     if (!mkdtemp(tmpl.data())) abort();
     path_ = tmpl;
   }
