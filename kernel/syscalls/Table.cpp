@@ -31,6 +31,7 @@ SyscallTable::SyscallTable() {
   register_eventfd(*this);
   register_timerfd(*this);
   register_signalfd(*this);
+  register_inotify(*this);
   register_memfd(*this);
 }
 

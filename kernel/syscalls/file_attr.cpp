@@ -10,6 +10,7 @@
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/FsNotify.h"
 #include "kernel/vfs/GuestFlags.h"
 #include "kernel/vfs/PathLookup.h"
 
@@ -87,6 +88,7 @@ Result<long> sys_fchmodat2(Task& task, const SyscallArgs& a) {
 Result<long> sys_fchmod(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(non_path_file(task, a[0]));
   TRY(f->chmod(static_cast<unsigned>(a[1]) & 07777));
+  if (FileNotify* n = f->notify()) n->event(in::kAttrib);
   return 0;
 }
 
@@ -116,6 +118,9 @@ Result<long> sys_fchownat(Task& task, const SyscallArgs& a) {
 Result<long> sys_fchown(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(non_path_file(task, a[0]));
   TRY(f->chown(static_cast<uint32_t>(a[1]), static_cast<uint32_t>(a[2])));
+  FileNotify* n = f->notify();
+  if (n && (static_cast<uint32_t>(a[1]) != UINT32_MAX || static_cast<uint32_t>(a[2]) != UINT32_MAX))
+    n->event(in::kAttrib);
   return 0;
 }
 
@@ -136,6 +141,7 @@ Result<long> do_utimes(Task& task, int dirfd, uint64_t path_addr, const abi::Tim
     OpenFileRef f = TRY(non_path_file(task, static_cast<uint32_t>(dirfd)));
     if (!nsec_valid(t[0].tv_nsec) || !nsec_valid(t[1].tv_nsec)) return err(EINVAL);
     TRY(f->utimens(t));
+    if (FileNotify* n = f->notify()) n->event(times_event(t[0].tv_nsec != kUtimeOmit, t[1].tv_nsec != kUtimeOmit));
     return 0;
   }
   if (flags & ~(abi::kAtSymlinkNofollow | abi::kAtEmptyPath)) return err(EINVAL);
@@ -214,6 +220,7 @@ Result<long> sys_ftruncate(Task& task, const SyscallArgs& a) {
   // not EISDIR). x86-64 opens everything O_LARGEFILE, so no 2 GiB limit.
   if (!f->is_regular() || !f->writable()) return err(EINVAL);
   TRY(f->truncate(length));
+  if (FileNotify* n = f->notify()) n->event(in::kModify);
   return 0;
 }
 

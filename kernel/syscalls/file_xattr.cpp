@@ -11,6 +11,7 @@
 #include "kernel/Task.h"
 #include "kernel/abi/Linux.h"
 #include "kernel/syscalls/Table.h"
+#include "kernel/vfs/FsNotify.h"
 #include "kernel/vfs/PathLookup.h"
 
 namespace lx {
@@ -81,6 +82,7 @@ Result<long> sys_fsetxattr(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(xattr_file(task, a[0]));
   SetArgs s = TRY(copy_set_args(task, a[1], a[2], a[3], a[4]));
   TRY(f->setxattr(s.name, s.value, s.flags));
+  if (FileNotify* n = f->notify()) n->event(in::kAttrib);
   return 0;
 }
 
@@ -157,6 +159,7 @@ Result<long> sys_fremovexattr(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(xattr_file(task, a[0]));
   std::string name = TRY(read_xattr_name(task, a[1]));
   TRY(f->removexattr(name));
+  if (FileNotify* n = f->notify()) n->event(in::kAttrib);
   return 0;
 }
 

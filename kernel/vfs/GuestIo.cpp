@@ -4,6 +4,7 @@
 
 #include "kernel/net/SocketIo.h"
 #include "kernel/vfs/FileWait.h"
+#include "kernel/vfs/FsNotify.h"
 #include "kernel/vfs/GuestFlags.h"
 
 namespace lx {
@@ -84,8 +85,9 @@ class IovCursor {
 
 }  // namespace
 
-Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
-                                 std::optional<int64_t> pos) {
+namespace {
+
+Result<uint64_t> read_data(Task& task, OpenFile& file, std::span<const abi::Iovec> iov, std::optional<int64_t> pos) {
   // Sockets move their data to the guest themselves: a datagram is read
   // whole by one read(2), never split or merged by the bounce buffer.
   if (Socket* s = as_socket(file); s && !pos) {
@@ -128,8 +130,7 @@ Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi
   return done;
 }
 
-Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
-                                  std::optional<int64_t> pos) {
+Result<uint64_t> write_data(Task& task, OpenFile& file, std::span<const abi::Iovec> iov, std::optional<int64_t> pos) {
   const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
   if (file.discards_writes()) return total;
@@ -163,6 +164,23 @@ Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const ab
     if (put.value() < have || have < want) break;
   } while (done < total);
   return done;
+}
+
+}  // namespace
+
+// vfs_read / vfs_write: a transfer of at least one byte is IN_ACCESS / IN_MODIFY.
+Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
+                                 std::optional<int64_t> pos) {
+  const uint64_t n = TRY(read_data(task, file, iov, pos));
+  if (n > 0 && file.notify()) file.notify()->event(in::kAccess);
+  return n;
+}
+
+Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
+                                  std::optional<int64_t> pos) {
+  const uint64_t n = TRY(write_data(task, file, iov, pos));
+  if (n > 0 && file.notify()) file.notify()->event(in::kModify);
+  return n;
 }
 
 }  // namespace lx

@@ -15,6 +15,7 @@
 namespace lx {
 
 class WaitQueue;
+class FileNotify;
 
 class Task;
 
@@ -88,6 +89,11 @@ class OpenFile {
   const std::string& guest_path() const { return guest_path_; }
   void set_guest_path(std::string p) { guest_path_ = std::move(p); }
 
+  // Change notification for this description (vfs/FsNotify.h): set by
+  // Vfs::open while inotify watches exist; its end reports IN_CLOSE_*.
+  FileNotify* notify() const { return notify_.get(); }
+  void set_notify(std::shared_ptr<FileNotify> n) { notify_ = std::move(n); }
+
   // O_ACCMODE | O_APPEND | O_NONBLOCK | ... as the guest passed them.
   int status_flags() const { return status_flags_; }
   void set_status_flags(int f) { status_flags_ = f; }
@@ -100,6 +106,7 @@ class OpenFile {
  private:
   std::string guest_path_;
   int status_flags_ = 0;
+  std::shared_ptr<FileNotify> notify_;
 };
 
 using OpenFileRef = std::shared_ptr<OpenFile>;

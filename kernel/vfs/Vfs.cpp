@@ -55,7 +55,8 @@ Vfs::Vfs(std::unique_ptr<MountNamespace> ns)
     : ns_(std::move(ns)),
       fifos_(std::make_unique<FifoRegistry>()),
       devices_(std::make_unique<DeviceRegistry>()),
-      dcache_(std::make_unique<DirCache>()) {}
+      dcache_(std::make_unique<DirCache>()),
+      notify_(std::make_shared<FsNotify>()) {}
 
 Vfs::~Vfs() = default;
 
@@ -167,7 +168,7 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   return loc.inode->open(flags);
 }
 
-Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, bool* same) {
+Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, bool* same, bool* created) {
   const bool excl = flags & abi::kOExcl;
   const bool nofollow = excl || (flags & abi::kONofollow);
   for (;;) {
@@ -206,6 +207,8 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, 
     }
     OpenFileRef f = TRY(std::move(made));
     f->set_guest_path(path_child(dir.path, name));
+    *created = true;
+    if (notify_->active()) notify_->event(key_of(*dir.inode), in::kCreate, name);
     return f;
   }
 }
@@ -247,6 +250,7 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
                                            : ((flags & abi::kStatusFlagsMask) | abi::kOLargefile);
   PathWalker w = TRY(walker(base, path, resolve));
   OpenFileRef file;
+  bool created = false;
   if (flags & abi::kOPath) {
     PathLoc loc = TRY(w.resolve(!(flags & abi::kONofollow)));
     file = TRY(open_existing(loc, status));
@@ -259,7 +263,7 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
     file->set_guest_path(dir.path);
   } else if (flags & abi::kOCreat) {
     bool same = false;
-    file = TRY(open_creating(w, flags, mode, &same));
+    file = TRY(open_creating(w, flags, mode, &same, &created));
     if (same) return file;
   } else {
     file = TRY(open_plain_child(w, flags, resolve));
@@ -275,6 +279,7 @@ Result<OpenFileRef> Vfs::open(const std::string& base, const std::string& path, 
   }
   if (file->guest_path().empty()) file->set_guest_path(join_guest_path(base, path));
   file->set_status_flags(status);
+  notify_open(*file, flags, created);
   return file;
 }
 

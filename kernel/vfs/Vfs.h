@@ -10,6 +10,7 @@
 
 #include "kernel/abi/Linux.h"
 #include "kernel/base/Result.h"
+#include "kernel/vfs/FsNotify.h"
 #include "kernel/vfs/Inode.h"
 #include "kernel/vfs/Mount.h"
 #include "kernel/vfs/OpenFile.h"
@@ -96,6 +97,15 @@ class Vfs {
   Result<void> removexattr(const std::string& base, const std::string& path, const std::string& name,
                            bool follow);
 
+  // The change-notification hub every operation here reports to (inotify).
+  FsNotify& notify() { return *notify_; }
+  const std::shared_ptr<FsNotify>& notify_hub() const { return notify_; }
+  // inotify_add_watch's lookup: the inode's identity. Needs read permission
+  // on it (EACCES); only_dir: ENOTDIR unless it is a directory.
+  Result<InodeKey> watch_target(const std::string& base, const std::string& path, bool follow, bool only_dir);
+  // The identity watches are keyed by; invalid if the inode cannot be stat'ed.
+  static InodeKey key_of(Inode& inode);
+
   // Whether the root mount is read-only.
   bool read_only() const { return ns_->root().read_only; }
 
@@ -113,7 +123,7 @@ class Vfs {
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
   // *same is set when the result is an existing description reached
   // through a magic link: the caller must not rename it or change its flags.
-  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same);
+  Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same, bool* created);
   // Read-only opens of a plain final name, through Inode::open_child; null
   // when the normal walk must decide (w then stands at the final name's parent).
   Result<OpenFileRef> open_plain_child(PathWalker& w, int flags, unsigned resolve);
@@ -124,11 +134,24 @@ class Vfs {
   // chmod, mounts): forget them, then pass the operation's result on.
   Result<void> dirs_changed(Result<void> r);
 
+  // ---- change notification (VfsNotify.cpp); callers check notify_->active().
+  // The directory holding the canonical path's last name, and that name.
+  InodeKey parent_key(const std::string& path, std::string* name) const;
+  // A change to the inode at loc, told to it and to its directory's watches.
+  void notify_inode(const PathLoc& loc, uint32_t mask);
+  // A rename done: IN_MOVED_FROM/IN_MOVED_TO with one cookie, IN_MOVE_SELF,
+  // and for a replaced target IN_ATTRIB then its deletion (fsnotify_move).
+  void notify_renamed(InodeKey old_dir, const std::string& old_name, InodeKey new_dir, const std::string& new_name,
+                      InodeKey src, bool src_is_dir, const Result<abi::Stat>& dst, unsigned flags);
+  // A newly opened description: IN_OPEN now, IN_CLOSE_* at its end.
+  void notify_open(OpenFile& f, int flags, bool created);
+
   std::unique_ptr<MountNamespace> ns_;
   std::unique_ptr<FifoRegistry> fifos_;  // the pipes of open FIFOs
   std::unique_ptr<DeviceRegistry> devices_;
   std::unique_ptr<DirCache> dcache_;
   Credentials default_cred_;
+  std::shared_ptr<FsNotify> notify_;
 };
 
 // Lexical join of a guest base directory and a path ("" base means "/").

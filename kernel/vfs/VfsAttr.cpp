@@ -30,7 +30,9 @@ Result<void> Vfs::chmod(const std::string& base, const std::string& path, unsign
     const abi::Stat st = TRY(loc.inode->stat());
     a.mode = TRY(check_chmod(st, mode, cred()));
   }
-  return dirs_changed(loc.inode->setattr(a));
+  TRY(dirs_changed(loc.inode->setattr(a)));
+  notify_inode(loc, in::kAttrib);
+  return {};
 }
 
 Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32_t uid, uint32_t gid,
@@ -44,7 +46,10 @@ Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32
     const abi::Stat st = TRY(loc.inode->stat());
     TRY(check_chown(st, uid, gid, cred()));
   }
-  return dirs_changed(loc.inode->setattr(a));
+  TRY(dirs_changed(loc.inode->setattr(a)));
+  // notify_change reports even a chown to the same owner (ATTR_UID set).
+  if (a.uid || a.gid) notify_inode(loc, in::kAttrib);
+  return {};
 }
 
 Result<void> Vfs::utimens(const std::string& base, const std::string& path, const abi::Timespec times[2],
@@ -69,7 +74,9 @@ Result<void> Vfs::utimens(const std::string& base, const std::string& path, cons
       TRY(loc.inode->permission(kMayWrite, cred()));
     }
   }
-  return loc.inode->setattr(a);
+  TRY(loc.inode->setattr(a));
+  notify_inode(loc, times_event(a.atime.has_value(), a.mtime.has_value()));
+  return {};
 }
 
 Result<void> Vfs::truncate(const std::string& base, const std::string& path, int64_t length) {
@@ -81,7 +88,9 @@ Result<void> Vfs::truncate(const std::string& base, const std::string& path, int
   if (kernel_checks_owner(*loc.inode)) TRY(loc.inode->permission(kMayWrite, cred()));
   SetAttr a;
   a.size = length;
-  return loc.inode->setattr(a);
+  TRY(loc.inode->setattr(a));
+  notify_inode(loc, in::kModify);
+  return {};
 }
 
 Result<abi::StatFs> Vfs::statfs(const std::string& base, const std::string& path) {
@@ -126,7 +135,9 @@ Result<void> Vfs::setxattr(const std::string& base, const std::string& path, con
                            std::span<const uint8_t> value, int flags, bool follow) {
   PathLoc loc = TRY(lookup(base, path, follow));
   if (loc.mnt->read_only) return err(EROFS);
-  return loc.inode->setxattr(name, value, flags);
+  TRY(loc.inode->setxattr(name, value, flags));
+  notify_inode(loc, in::kAttrib);
+  return {};
 }
 
 Result<uint64_t> Vfs::listxattr(const std::string& base, const std::string& path, std::span<uint8_t> list,
@@ -139,7 +150,9 @@ Result<void> Vfs::removexattr(const std::string& base, const std::string& path, 
                               bool follow) {
   PathLoc loc = TRY(lookup(base, path, follow));
   if (loc.mnt->read_only) return err(EROFS);
-  return loc.inode->removexattr(name);
+  TRY(loc.inode->removexattr(name));
+  notify_inode(loc, in::kAttrib);
+  return {};
 }
 
 }  // namespace lx

@@ -43,7 +43,9 @@ Result<void> Vfs::mkdir(const std::string& base, const std::string& path, unsign
   if (path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
   TRY(check_create(w, true));
-  return w.dir().inode->mkdir(w.last(), mode & 07777, cred());
+  TRY(w.dir().inode->mkdir(w.last(), mode & 07777, cred()));
+  if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate | in::kIsdir, w.last());
+  return {};
 }
 
 Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsigned mode, uint64_t dev) {
@@ -62,16 +64,21 @@ Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsign
   // the other types ignore dev as Linux does.
   if (type == abi::kSIfchr || type == abi::kSIfblk) {
     if (!c.capable(Credentials::kCapMknod)) return err(EPERM);
-    return w.dir().inode->mknod_device(w.last(), type | (mode & 07777), dev, c);
+    TRY(w.dir().inode->mknod_device(w.last(), type | (mode & 07777), dev, c));
+  } else {
+    TRY(w.dir().inode->mknod(w.last(), type | (mode & 07777), c));
   }
-  return w.dir().inode->mknod(w.last(), type | (mode & 07777), c);
+  if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate, w.last());
+  return {};
 }
 
 Result<void> Vfs::symlink(const std::string& target, const std::string& base, const std::string& path) {
   if (target.empty() || path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
   TRY(check_create(w, false));
-  return w.dir().inode->symlink(w.last(), target, cred());
+  TRY(w.dir().inode->symlink(w.last(), target, cred()));
+  if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate, w.last());
+  return {};
 }
 
 Result<void> Vfs::link(const std::string& old_base, const std::string& old_path, const std::string& new_base,
@@ -111,7 +118,13 @@ Result<void> Vfs::link(const std::string& old_base, const std::string& old_path,
     const abi::Stat nd = TRY(new_dir.inode->stat());
     TRY(may_create(nd, cred()));
   }
-  return new_dir.inode->link(new_name, *old_dir.inode, old_name, *old.inode);
+  TRY(new_dir.inode->link(new_name, *old_dir.inode, old_name, *old.inode));
+  if (notify_->active()) {
+    // fsnotify_link: the link count first, then the new name.
+    notify_->event(key_of(*old.inode), in::kAttrib);
+    notify_->event(key_of(*new_dir.inode), in::kCreate, new_name);
+  }
+  return {};
 }
 
 Result<void> Vfs::unlink(const std::string& base, const std::string& path) {
@@ -127,7 +140,18 @@ Result<void> Vfs::unlink(const std::string& base, const std::string& path) {
   if (w.trailing_slash()) return err(victim.inode->is_dir() ? EISDIR : ENOTDIR);
   TRY(check_delete(*dir.inode, *victim.inode, cred()));
   if (victim.inode->is_dir()) return err(EISDIR);
-  return dir.inode->unlink(name);
+  if (!notify_->active()) return dir.inode->unlink(name);
+  Result<abi::Stat> vst = victim.inode->stat();
+  TRY(dir.inode->unlink(name));
+  // vfs_unlink: the link count changed; an inode left without names goes
+  // (IN_DELETE_SELF, now or at its last close); then the directory hears.
+  if (vst.ok()) {
+    const InodeKey vkey{vst.value().st_dev, vst.value().st_ino};
+    notify_->event(vkey, in::kAttrib);
+    if (vst.value().st_nlink <= 1) notify_->unlinked(vkey, false);
+  }
+  notify_->event(key_of(*dir.inode), in::kDelete, name);
+  return {};
 }
 
 Result<void> Vfs::rmdir(const std::string& base, const std::string& path) {
@@ -148,7 +172,13 @@ Result<void> Vfs::rmdir(const std::string& base, const std::string& path) {
   TRY(check_delete(*dir.inode, *victim.inode, cred()));
   if (!victim.inode->is_dir()) return err(ENOTDIR);
   if (ns_->has_mount_at_or_below(victim_path)) return err(EBUSY);
-  return dirs_changed(dir.inode->rmdir(name));
+  const InodeKey vkey = notify_->active() ? key_of(*victim.inode) : InodeKey{};
+  TRY(dirs_changed(dir.inode->rmdir(name)));
+  if (notify_->active()) {
+    notify_->unlinked(vkey, true);
+    notify_->event(key_of(*dir.inode), in::kDelete | in::kIsdir, name);
+  }
+  return {};
 }
 
 Result<void> Vfs::rename(const std::string& old_base, const std::string& old_path, const std::string& new_base,
@@ -193,7 +223,12 @@ Result<void> Vfs::rename(const std::string& old_base, const std::string& old_pat
   // Mounts are keyed by path: what holds one cannot move (see Mount.h).
   if (ns_->has_mount_at_or_below(old_full) || (dst.ok() && ns_->has_mount_at_or_below(new_full)))
     return err(EBUSY);
-  return dirs_changed(old_dir.inode->rename(old_name, *new_dir.inode, new_name, flags));
+  if (!notify_->active()) return dirs_changed(old_dir.inode->rename(old_name, *new_dir.inode, new_name, flags));
+  const InodeKey src_key = key_of(*src.inode), odir_key = key_of(*old_dir.inode), ndir_key = key_of(*new_dir.inode);
+  Result<abi::Stat> dst_st = dst.ok() ? dst.value().inode->stat() : Result<abi::Stat>(err(ENOENT));
+  TRY(dirs_changed(old_dir.inode->rename(old_name, *new_dir.inode, new_name, flags)));
+  notify_renamed(odir_key, old_name, ndir_key, new_name, src_key, src.inode->is_dir(), dst_st, flags);
+  return {};
 }
 
 }  // namespace lx

@@ -10,6 +10,7 @@
 #include "kernel/fs/proc/Internal.h"
 #include "kernel/syscalls/Process.h"
 #include "kernel/syscalls/Uts.h"
+#include "kernel/vfs/FsNotify.h"
 
 namespace lx::procfs {
 
@@ -150,6 +151,13 @@ Entry sys_entry(const ProcFs& pfs) {
       std::vector<Entry> f;
       f.push_back(fixed_sysctl(fs, "file-max", "9223372036854775807\n"));
       f.push_back(fixed_sysctl(fs, "file-nr", "0\t0\t9223372036854775807\n"));
+      f.push_back(synth::dir_entry(fs, "inotify", 0555, [&fs]() -> Result<std::vector<Entry>> {
+        std::vector<Entry> i;
+        i.push_back(fixed_sysctl(fs, "max_queued_events", std::to_string(FsNotify::kMaxQueuedEvents) + "\n"));
+        i.push_back(fixed_sysctl(fs, "max_user_instances", std::to_string(FsNotify::kMaxUserInstances) + "\n"));
+        i.push_back(fixed_sysctl(fs, "max_user_watches", std::to_string(FsNotify::kMaxUserWatches) + "\n"));
+        return i;
+      }));
       f.push_back(fixed_sysctl(fs, "nr_open", std::to_string(kNrOpen) + "\n"));
       f.push_back(fixed_sysctl(fs, "pipe-max-size", "1048576\n"));
       return f;

@@ -6,6 +6,7 @@
 
 #include "kernel/fs/proc/Internal.h"
 #include "kernel/ipc/Epoll.h"
+#include "kernel/ipc/Inotify.h"
 #include "kernel/syscalls/Process.h"
 #include "kernel/vfs/GuestFlags.h"
 
@@ -371,13 +372,16 @@ Result<std::string> pid_fdinfo(int pid, int fd) {
       best = m;
   uint64_t ino = 0;
   if (Result<abi::Stat> st = f->stat(); st.ok()) ino = st.value().st_ino;
-  return fmt("pos:\t%" PRId64 "\nflags:\t0%o\nmnt_id:\t%d\nino:\t%" PRIu64 "\n", pos.ok() ? pos.value() : int64_t{0},
-             static_cast<unsigned>(flags), mount_id(mounts, best), ino);
+  std::string out = fmt("pos:\t%" PRId64 "\nflags:\t0%o\nmnt_id:\t%d\nino:\t%" PRIu64 "\n",
+                        pos.ok() ? pos.value() : int64_t{0}, static_cast<unsigned>(flags), mount_id(mounts, best), ino);
+  if (InotifyFile* in = as_inotify(*f)) out += in->fdinfo();
+  return out;
 }
 
 std::string fd_link_name(OpenFile& f) {
   if (!f.guest_path().empty()) return f.guest_path();
   if (as_epoll(f)) return "anon_inode:[eventpoll]";
+  if (as_inotify(f)) return "anon_inode:inotify";
   Result<abi::Stat> st = f.stat();
   if (!st.ok()) return "anon_inode:[unknown]";
   const abi::Stat& s = st.value();
