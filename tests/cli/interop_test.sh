@@ -17,6 +17,22 @@ trap 'rm -rf "$TMP"' EXIT
 LX_HOME=$TMP/home
 export LX_HOME
 unset LXENV
+# One-shot instances (no daemon), except for CASE_via_daemon: CASE through
+# a daemon of its own, started by the first lx and shut down at the end.
+case $CASE in
+  *_via_daemon)
+    CASE=${CASE%_via_daemon}
+    XDG_RUNTIME_DIR=$TMP/run
+    export XDG_RUNTIME_DIR
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
+    unset LX_NO_DAEMON
+    trap '"$LX" --shutdown; rm -rf "$TMP"' EXIT
+    ;;
+  *)
+    LX_NO_DAEMON=1
+    export LX_NO_DAEMON
+    ;;
+esac
 
 fail() {
   echo "FAIL [$CASE]: $*" >&2
