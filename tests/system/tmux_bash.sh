@@ -101,7 +101,8 @@ wait_for "L7X"
 
 # vi: insert a line and :wq.
 fresh
-type_line 'vi vi.txt'
+# -i NONE: no ~/.viminfo (lx's default root is read-only); -n: no swap file.
+type_line 'vi -i NONE -n vi.txt'
 wait_for "vi.txt"
 sleep 1
 T send-keys -t t i
