@@ -55,7 +55,7 @@ wait_for "UP42X"
 fresh
 type_line 'echo S1$((1+1))X; sleep 100'
 wait_for "S12X"
-sleep 3
+sleep 5  # bash has forked and exec'd sleep (no marker can show it)
 T send-keys -t t C-c
 type_line 'echo R$?X'
 wait_for "R130X"
@@ -64,7 +64,7 @@ wait_for "R130X"
 fresh
 type_line 'echo S2$((1+1))X; sleep 100'
 wait_for "S22X"
-sleep 3
+sleep 5  # bash has forked and exec'd sleep (no marker can show it)
 T send-keys -t t C-z
 wait_for "Stopped"
 type_line 'jobs > jobs.txt; echo J$((2+2))X'
@@ -72,7 +72,7 @@ wait_for "J4X"
 grep -q "Stopped" "$WORK/jobs.txt" && grep -q "sleep 100" "$WORK/jobs.txt" ||
   fail "jobs does not list the stopped sleep: $(cat "$WORK/jobs.txt")"
 type_line 'fg'
-sleep 3
+sleep 5  # bash has forked and exec'd sleep (no marker can show it)
 T send-keys -t t C-c
 type_line 'echo F$?X'
 wait_for "F130X"
@@ -81,7 +81,8 @@ wait_for "F130X"
 fresh
 type_line 'echo C$(tput cols)X'
 wait_for "C100X"
-type_line "trap 'echo WIN\$((40+2))CH' WINCH"
+type_line "trap 'echo WIN\$((40+2))CH' WINCH; echo T\$((1+1))X"
+wait_for "T2X"  # the trap is set before the window changes
 T resize-window -t t -x 120 -y 30 || fail "tmux resize-window"
 sleep 1
 type_line 'echo W$((3+3))X'
