@@ -1,21 +1,27 @@
 #include "cli/Run.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 
+#include "cli/RawTerminal.h"
 #include "cli/ShmDir.h"
 #include "cli/SignalForwarder.h"
+#include "cli/TerminalRelay.h"
 #include "kernel/Kernel.h"
 #include "kernel/dev/DevSetup.h"
 #include "kernel/fs/lxfs/LxFs.h"
 #include "kernel/fs/proc/ProcFs.h"
 #include "kernel/fs/sys/SysFs.h"
+#include "kernel/tty/PtyPort.h"
 #include "kernel/vfs/HostFile.h"
 #include "lxss/FindProgram.h"
 #include "pico/linux/LinuxHost.h"
@@ -37,6 +43,46 @@ std::vector<lx::OpenFileRef> wrap_stdio() {
     files[static_cast<size_t>(fd)] = lx::make_host_fd_file(copy, flags);
   }
   return files;
+}
+
+// Whether the guest gets a terminal of its own (see run_on_pty): lx is
+// interactive (stdin and stdout are a terminal) and in the terminal's
+// foreground, so it may take the terminal over. Anything else (pipes,
+// files, `lx run ... &`) keeps the host fds as they are.
+bool wants_pty(const RunOptions& opts) {
+  return opts.pty && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+// Runs the guest on an instance pty relayed to the host terminal (WSL1's
+// console relay): the slave is the guest's stdin/stdout (and stderr when
+// that is the terminal too) and init's controlling terminal; the host
+// terminal is raw so Ctrl-C/Ctrl-Z/... reach the instance's line
+// discipline; SIGWINCH becomes the pty's window size. Null when no pty could
+// be made (the caller falls back to the host fds).
+std::optional<lx::Result<int>> run_on_pty(lx::Kernel& kernel, const std::string& path,
+                                          const std::vector<std::string>& argv,
+                                          const std::vector<std::string>& envp) {
+  auto port = lx::PtyPort::open(kernel, host_winsize(STDIN_FILENO).value_or(lx::abi::Winsize{24, 80, 0, 0}));
+  if (!port.ok()) return std::nullopt;
+  std::vector<lx::OpenFileRef> stdio = wrap_stdio();
+  stdio[0] = stdio[1] = port.value()->slave();
+  if (isatty(STDERR_FILENO)) stdio[2] = port.value()->slave();
+  port.value()->release_slave();
+  // SIGWINCH is blocked in every thread (block_forwarded_signals).
+  sigset_t winch;
+  sigemptyset(&winch);
+  sigaddset(&winch, SIGWINCH);
+  const int winch_fd = signalfd(-1, &winch, SFD_NONBLOCK | SFD_CLOEXEC);
+  lx::Result<int> status = 0;
+  {
+    const RawTerminal raw(STDIN_FILENO);
+    const TerminalRelay relay(*port.value(), TerminalEnds{STDIN_FILENO, STDOUT_FILENO, winch_fd,
+                                                          [] { return host_winsize(STDIN_FILENO); }});
+    status = kernel.run_program(path, argv, envp, stdio);
+    stdio.clear();
+  }  // the relay writes the guest's last output, then the terminal's mode comes back
+  if (winch_fd >= 0) close(winch_fd);
+  return status;
 }
 
 std::string host_cwd() {
@@ -210,7 +256,9 @@ int run(const RunOptions& opts) {
   SignalForwarder forwarder(kernel);
   std::vector<std::string> argv = opts.command;
   if (!opts.argv0.empty()) argv[0] = opts.argv0;
-  auto status = kernel.run_program(path, argv, envp, wrap_stdio());
+  std::optional<lx::Result<int>> on_pty;
+  if (wants_pty(opts)) on_pty = run_on_pty(kernel, path, argv, envp);
+  auto status = on_pty ? *on_pty : kernel.run_program(path, argv, envp, wrap_stdio());
   if (trace && trace != stderr) std::fclose(trace);
   if (!status.ok()) {
     std::fprintf(stderr, "lx: %s: %s\n", prog.c_str(), std::strerror(status.error()));

@@ -33,6 +33,7 @@ struct RunOptions {
   std::vector<std::string> binds;  // HOST:GUEST[:ro]
   std::string trace_file;
   bool trace = false;
+  bool pty = true;  // --no-pty: the guest uses the host terminal's fds as they are
   std::vector<std::string> command;
 
   // Set by the distro commands; `lx run` leaves the defaults.

@@ -1,7 +1,9 @@
 // A private host directory for the instance's /dev/shm. POSIX shared memory
 // (shm_open, sem_open, multiprocessing) needs files that can be mapped
 // MAP_SHARED by several guest processes; a host tmpfs directory gives real
-// host files for that, private to this instance and removed with it.
+// host files for that, private to this instance and removed with it. The
+// directory itself is mode 1777 (like Linux's /dev/shm) inside a private
+// 0700 parent.
 #pragma once
 
 #include <string>
@@ -17,7 +19,8 @@ class ShmDir {
   const std::string& path() const { return path_; }
 
  private:
-  std::string path_;
+  std::string top_;   // the private parent that is removed
+  std::string path_;  // top_/shm, the guest's /dev/shm
 };
 
 }  // namespace lx::cli

@@ -21,7 +21,10 @@ sigset_t forwarded_set(bool with_stop) {
 }  // namespace
 
 void block_forwarded_signals() {
-  const sigset_t set = forwarded_set(true);
+  sigset_t set = forwarded_set(true);
+  // Not forwarded: the terminal relay reads it from a signalfd, which needs
+  // it blocked in every thread.
+  sigaddset(&set, SIGWINCH);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 

@@ -88,6 +88,10 @@ int lx_main(int argc, char** argv) {
   CLI::Option* trace_opt =
       run_cmd->add_option("--trace", opts.trace_file, "Print each guest syscall in strace format (stderr or =FILE)")
           ->expected(0, 1);
+  bool no_pty = false;
+  run_cmd->add_flag("--no-pty", no_pty,
+                    "Give the guest the host terminal's fds as they are instead of an instance pty relayed to "
+                    "the terminal (no guest job control)");
   CLI::App* syscalls_cmd = app.add_subcommand("syscalls", "List the syscall table and each syscall's support level");
 
   // CLI11 sees everything but the guest command.
@@ -113,6 +117,7 @@ int lx_main(int argc, char** argv) {
   }
   if (syscalls_cmd->parsed()) return list_syscalls();
   opts.trace = trace_opt->count() > 0;
+  opts.pty = !no_pty;
   opts.root_given = run_cmd->get_option("--root")->count() > 0;
   if (run_cmd->get_option("--lxfs")->count() > 0) {
     if (opts.root_given) {

@@ -12,6 +12,7 @@
 #include "kernel/exec/Exec.h"
 #include "kernel/proc/Lifecycle.h"
 #include "kernel/syscalls/Process.h"
+#include "kernel/tty/JobControl.h"
 
 namespace lx {
 
@@ -154,6 +155,12 @@ Result<int> Kernel::run_program(const std::string& path, const std::vector<std::
   Result<void> setup = [&]() -> Result<void> {
     for (size_t fd = 0; fd < stdio.size(); ++fd)
       if (stdio[fd]) TRY(tg.fds().install_at(static_cast<int>(fd), stdio[fd], false));
+    // A pty slave as stdin is init's controlling terminal, as a login
+    // shell's is: init leads its session, so bash gets job control.
+    bool slave = false;
+    if (!stdio.empty() && stdio[0])
+      if (PtyRef tty = pty_ref(*stdio[0], &slave); tty && slave && tty->session == 0 && !tty->master_closed)
+        set_ctty(tg, tty);
     TRY(exec_image(task, ExecRequest{path, argv, envp}));
     return {};
   }();

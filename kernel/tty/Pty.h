@@ -66,5 +66,7 @@ OpenFileRef make_pty_master(PtyRef pty, InodeRef node);
 Result<OpenFileRef> open_pty_slave(PtyRef pty, InodeRef node, int flags);
 // The pty behind an open slave or master file, or null.
 Pty* as_pty(OpenFile& f);
+// The same as a reference (null for other files); `slave` tells the end.
+PtyRef pty_ref(OpenFile& f, bool* slave = nullptr);
 
 }  // namespace lx

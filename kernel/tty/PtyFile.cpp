@@ -215,6 +215,7 @@ class PtyMasterFile final : public DeviceFile {
   }
   WaitQueue* wait_queue() override { return &pty_->queue; }
   Pty& pty() { return *pty_; }
+  const PtyRef& ref() const { return pty_; }
 
  private:
   bool slave_closed() const { return pty_->slave_was_opened && pty_->slaves == 0; }
@@ -267,6 +268,7 @@ class PtySlaveFile final : public DeviceFile {
   }
   WaitQueue* wait_queue() override { return &pty_->queue; }
   Pty& pty() { return *pty_; }
+  const PtyRef& ref() const { return pty_; }
 
  private:
   PtyRef pty_;
@@ -293,6 +295,16 @@ Result<OpenFileRef> open_pty_slave(PtyRef pty, InodeRef node, int flags) {
 Pty* as_pty(OpenFile& f) {
   if (auto* m = dynamic_cast<PtyMasterFile*>(&f)) return &m->pty();
   if (auto* s = dynamic_cast<PtySlaveFile*>(&f)) return &s->pty();
+  return nullptr;
+}
+
+PtyRef pty_ref(OpenFile& f, bool* slave) {
+  if (slave) *slave = false;
+  if (auto* m = dynamic_cast<PtyMasterFile*>(&f)) return m->ref();
+  if (auto* s = dynamic_cast<PtySlaveFile*>(&f)) {
+    if (slave) *slave = true;
+    return s->ref();
+  }
   return nullptr;
 }
 

@@ -2,16 +2,20 @@
 // discipline (canonical lines, echo, erase/kill/werase, EOF, ICRNL, ONLCR,
 // raw VMIN/VTIME), terminal ioctls, and job control across forked
 // children: ^C/^\/^Z to the foreground group, SIGWINCH, SIGTTIN for a
-// background read, tcgetpgrp/tcsetpgrp rules, and hang-up on close.
+// background read, tcgetpgrp/tcsetpgrp rules, and hang-up on close;
+// /proc/PID/stat's tty_nr and tpgid.
 #include "common.h"
 
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 
+#include <cstdio>
 #include <string>
 
 #include "proc_util.h"
@@ -743,6 +747,37 @@ TEST(PtyJobControl, NottyDropsTheTerminal) {
     // Free again: the leader may take it back.
     if (ioctl(fd, TIOCSCTTY, 0) != 0) return 5;
     return tcgetpgrp(fd) == getpid() ? 0 : 6;
+  });
+  ASSERT_TRUE(WaitReady(ready.r));
+  int status = WaitChild(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+// /proc/self/stat fields 7 and 8 (tty_nr, tpgid): what ps shows as TT and
+// the '+' of a foreground process.
+TEST(PtyJobControl, ProcStatShowsTerminalAndForegroundGroup) {
+  PtyPair p;
+  ASSERT_TRUE(p.ok());
+  Pipe ready;
+  pid_t pid = SessionChild(p, ready.w, [](int fd) {
+    struct stat st{};
+    if (fstat(fd, &st) != 0) return 1;
+    const unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
+    const long want_tty = static_cast<long>((min & 0xffu) | (maj << 8) | ((min & ~0xffu) << 12));
+    FILE* f = fopen("/proc/self/stat", "re");
+    if (!f) return 2;
+    char buf[1024] = {};
+    const size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    if (n == 0) return 3;
+    const char* rest = strrchr(buf, ')');
+    if (!rest) return 4;
+    char state = 0;
+    long ppid = 0, pgrp = 0, session = 0, tty_nr = 0, tpgid = 0;
+    if (sscanf(rest + 1, " %c %ld %ld %ld %ld %ld", &state, &ppid, &pgrp, &session, &tty_nr, &tpgid) != 6) return 5;
+    if (session != getpid() || tty_nr != want_tty) return 6;
+    return tpgid == getpid() ? 0 : 7;
   });
   ASSERT_TRUE(WaitReady(ready.r));
   int status = WaitChild(pid);

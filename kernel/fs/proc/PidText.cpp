@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <thread>
 
+#include "kernel/dev/DeviceId.h"
 #include "kernel/fs/proc/Internal.h"
 #include "kernel/ipc/Epoll.h"
 #include "kernel/ipc/Inotify.h"
 #include "kernel/syscalls/Process.h"
+#include "kernel/tty/Pty.h"
 #include "kernel/vfs/GuestFlags.h"
 
 namespace lx::procfs {
@@ -214,8 +216,15 @@ Result<std::string> pid_stat(int pid, int tid) {
   sig_sets(*tg, &ignored, &caught);
   const uint64_t pending = pending_of(*tg, threads, false) | (tid ? 0 : tg->shared_pending.set);
   const int ppid = tg->ppid();
+  // tty_nr and tpgid: the controlling terminal (a pty slave) and its
+  // foreground group, as ps's TT and '+' read them.
+  int tty_nr = 0, tpgid = -1;
+  if (tg->ctty) {
+    tty_nr = static_cast<int>(make_dev(kPtySlaveMajor, static_cast<uint32_t>(tg->ctty->index())));
+    tpgid = tg->ctty->pgrp;
+  }
   std::string out = fmt("%d (%s) %c %d %d %d %d %d %u ", tid ? tid : pid, comm.c_str(), state_of(*tg, threads), ppid,
-                        tg->pgid, tg->sid, 0, -1, 0x00400000u * !tg->did_exec);
+                        tg->pgid, tg->sid, tty_nr, tpgid, 0x00400000u * !tg->did_exec);
   out += fmt("%" PRIu64 " 0 %" PRIu64 " 0 %" PRIu64 " %" PRIu64 " 0 0 20 0 %zu 0 ", u.minflt, u.majflt, u.utime_ticks,
              u.stime_ticks, std::max<size_t>(tg->tasks.size(), 1));
   out += fmt("%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " ", start_ns / (1000000000ull / kTicksPerSec), m.size,
