@@ -1,5 +1,7 @@
 #include "kernel/syscalls/Table.h"
 
+#include "kernel/syscalls/Priority.h"
+
 namespace lx {
 
 SyscallTable::SyscallTable() {
@@ -32,6 +34,7 @@ SyscallTable::SyscallTable() {
   register_timerfd(*this);
   register_signalfd(*this);
   register_memfd(*this);
+  register_priority(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {
