@@ -56,7 +56,7 @@ int distro_main(int argc, char** argv) {
   bool list = false, running = false, verbose = false, yes = false, quiet = false;
   auto* o_install = app.add_option("--install", install, "Install distro NAME (with --from-tar or --from-debootstrap)");
   app.add_option("--from-tar", from_tar, "Root filesystem tarball for --install (- for stdin)")->needs(o_install);
-  app.add_option("--from-debootstrap", from_debootstrap, "Debian suite for --install (needs network)")
+  app.add_option("--from-debootstrap", from_debootstrap, "Debian suite for --install: a minbase root made by mmdebstrap (network; cached in $LX_CACHE)")
       ->needs(o_install);
   auto* o_import = app.add_option("--import", import_args, "Register NAME with its root in DIR/rootfs from TARFILE|-")
                        ->expected(3)->type_name("NAME DIR TARFILE");
@@ -99,11 +99,11 @@ int distro_main(int argc, char** argv) {
     return kStatusUsage;
   }
   if (o_install->count() > 0) {
-    if (!from_debootstrap.empty()) {
-      std::fprintf(stderr, "lx: --from-debootstrap needs network access to a Debian mirror, which lx does not "
-                           "have here; build a root tarball elsewhere and use --from-tar FILE\n");
-      return 1;
+    if (!from_debootstrap.empty() && !from_tar.empty()) {
+      std::fprintf(stderr, "lx: give one of --from-tar and --from-debootstrap\n");
+      return kStatusUsage;
     }
+    if (!from_debootstrap.empty()) return install_debootstrap(install, from_debootstrap, quiet);
     if (from_tar.empty()) {
       std::fprintf(stderr, "lx: --install needs --from-tar FILE (or --from-debootstrap SUITE)\n");
       return kStatusUsage;

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "lxss/Debootstrap.h"
 #include "lxss/Export.h"
 #include "lxss/HostTree.h"
 #include "lxss/Import.h"
@@ -85,6 +86,18 @@ int add_distro(const std::string& name, const std::string& dir, bool owned, cons
 int install_distro(const std::string& name, const std::string& tarfile, bool quiet) {
   const std::string dir = lxss::Registry(lxss::lx_home()).distros_dir() + "/" + name;
   return add_distro(name, lxss::valid_distro_name(name) ? dir : "", true, tarfile, quiet);
+}
+
+int install_debootstrap(const std::string& name, const std::string& suite, bool quiet) {
+  // The cheap refusals first: building a root takes minutes.
+  if (!lxss::valid_distro_name(name))
+    return fail("invalid distro name '" + name + "' (use 1-64 letters, digits, '.', '_' or '-')");
+  lxss::RegistryData data;
+  if (Error e = lxss::Registry(lxss::lx_home()).load(data); !e.empty()) return fail(e);
+  if (data.find(name)) return fail("a distro named '" + name + "' already exists");
+  std::string tarball;
+  if (Error e = lxss::debootstrap_tarball(suite, quiet, tarball); !e.empty()) return fail(e);
+  return install_distro(name, tarball, quiet);
 }
 
 int import_distro(const std::string& name, const std::string& dir, const std::string& tarfile, bool quiet) {

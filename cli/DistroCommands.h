@@ -20,6 +20,9 @@ struct DistroRunRequest {
 };
 
 int install_distro(const std::string& name, const std::string& tarfile, bool quiet);
+// --from-debootstrap SUITE: the cached mmdebstrap tarball (built first when
+// missing, lxss/Debootstrap.h), then as --from-tar.
+int install_debootstrap(const std::string& name, const std::string& suite, bool quiet);
 int import_distro(const std::string& name, const std::string& dir, const std::string& tarfile, bool quiet);
 int export_distro(const std::string& name, const std::string& tarfile, bool quiet);
 int unregister_distro(const std::string& name, bool yes);

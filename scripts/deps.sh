@@ -5,7 +5,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libseccomp-dev libarchive-dev libinih-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
       busybox-static strace proot runsc clang-tidy
       python3 gcc make git procps curl iproute2 hostname  # tests/system runs these under lx (procps: ps, top, free)
-      tmux vim less ncurses-bin)  # tests/system/tmux_bash.sh: a terminal for bash, vi, less, tput
+      tmux vim less ncurses-bin  # tests/system/tmux_bash.sh: a terminal for bash, vi, less, tput
+      mmdebstrap zstd debian-archive-keyring dpkg-dev)   # lx --from-debootstrap; dpkg-scanpackages for tests/system
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

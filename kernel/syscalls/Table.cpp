@@ -1,5 +1,7 @@
 #include "kernel/syscalls/Table.h"
 
+#include "kernel/syscalls/Priority.h"
+
 namespace lx {
 
 SyscallTable::SyscallTable() {
@@ -33,6 +35,7 @@ SyscallTable::SyscallTable() {
   register_signalfd(*this);
   register_inotify(*this);
   register_memfd(*this);
+  register_priority(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

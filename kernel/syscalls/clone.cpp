@@ -5,6 +5,7 @@
 #include "kernel/Task.h"
 #include "kernel/proc/PidFd.h"
 #include "kernel/sched/Wait.h"
+#include "kernel/syscalls/Priority.h"
 #include "kernel/syscalls/Table.h"
 
 namespace lx {
@@ -103,6 +104,7 @@ Result<long> do_clone(Task& t, const CloneArgs& c) {
     ctg->sid = ptg.sid;
     ctg->ctty = ptg.ctty;
     ctg->personality = ptg.personality;
+    inherit_nice(ptg, *ctg);
     ctg->dumpable = ptg.dumpable;
     ctg->uid = ptg.uid; ctg->euid = ptg.euid; ctg->suid = ptg.suid; ctg->fsuid = ptg.fsuid;
     ctg->gid = ptg.gid; ctg->egid = ptg.egid; ctg->sgid = ptg.sgid; ctg->fsgid = ptg.fsgid;

@@ -405,6 +405,28 @@ Result<long> sys_syncfs(Task& task, const SyscallArgs& a) {
   return 0;
 }
 
+// sync_file_range: a write-back hint. Host files are written through, so
+// the range's data is made durable with fdatasync when the caller asks to
+// wait for the write-out, and nothing is needed otherwise.
+Result<long> sys_sync_file_range(Task& task, const SyscallArgs& a) {
+  constexpr uint64_t kWaitBefore = 1, kWrite = 2, kWaitAfter = 4;
+  const auto offset = static_cast<int64_t>(a[1]);
+  const auto nbytes = static_cast<int64_t>(a[2]);
+  const auto flags = static_cast<unsigned>(a[3]);
+  // Linux's order: the fd (O_PATH ones are EBADF), flags and range, type.
+  OpenFileRef f = TRY(non_path_file(task, a[0]));
+  if (flags & ~(kWaitBefore | kWrite | kWaitAfter)) return err(EINVAL);
+  if (offset < 0 || nbytes < 0 || offset > std::numeric_limits<int64_t>::max() - nbytes) return err(EINVAL);
+  const abi::Stat st = TRY(f->stat());
+  const unsigned type = st.st_mode & 0170000;
+  if (type != 0100000 && type != 0060000 && type != 0040000 && type != 0120000) return err(ESPIPE);
+  if (flags & kWaitAfter) {
+    Result<void> r = f->sync(true);
+    if (!r.ok() && r.error() != EINVAL) return err(r.error());
+  }
+  return 0;
+}
+
 Result<long> sys_sync(Task&, const SyscallArgs&) {
   // Guest writes go straight to host files (or to memory for tmpfs); there
   // is no provider-side cache to flush.
@@ -434,6 +456,7 @@ void register_file_attr(SyscallTable& t) {
   t.add(261, "futimesat", Support::Full, sys_futimesat, {A::DirFd, A::Path, A::Ptr});
   t.add(268, "fchmodat", Support::Full, sys_fchmodat, {A::DirFd, A::Path, A::Mode});
   t.add(280, "utimensat", Support::Full, sys_utimensat, {A::DirFd, A::Path, A::Ptr, A::AtFlags});
+  t.add(277, "sync_file_range", Support::Full, sys_sync_file_range, {A::Fd, A::Long, A::Long, A::Hex});
   t.add(285, "fallocate", Support::Partial, sys_fallocate, {A::Fd, A::Hex, A::Long, A::Long},
         "modes beyond the filesystem's hook (typically plain allocate and PUNCH_HOLE|KEEP_SIZE) fail "
         "EOPNOTSUPP");

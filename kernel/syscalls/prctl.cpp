@@ -10,9 +10,25 @@ namespace lx {
 namespace {
 
 constexpr int kSetPdeathsig = 1, kGetPdeathsig = 2, kGetDumpable = 3, kSetDumpable = 4, kSetName = 15,
-              kGetName = 16, kGetSeccomp = 21, kCapbsetRead = 23, kSetChildSubreaper = 36,
+              kGetName = 16, kGetSeccomp = 21, kCapbsetRead = 23, kGetSecurebits = 27, kSetChildSubreaper = 36,
               kGetChildSubreaper = 37, kSetNoNewPrivs = 38, kGetNoNewPrivs = 39, kCapAmbient = 47;
 constexpr int kCapLastCap = 40;
+constexpr uint64_t kAmbientIsSet = 1, kAmbientRaise = 2, kAmbientLower = 3, kAmbientClearAll = 4;
+
+// PR_CAP_AMBIENT (commoncap's order of checks). The ambient set is always
+// empty: raising needs the capability in the inheritable set, which is
+// empty too (capset does not remember one), so RAISE is EPERM as on Linux
+// for a process without inheritable capabilities.
+Result<long> cap_ambient(const SyscallArgs& a) {
+  if (a[1] == kAmbientClearAll) {
+    if (a[2] | a[3] | a[4]) return err(EINVAL);
+    return 0;
+  }
+  if (a[2] > kCapLastCap || a[3] || a[4]) return err(EINVAL);
+  if (a[1] == kAmbientIsSet || a[1] == kAmbientLower) return 0;
+  if (a[1] == kAmbientRaise) return err(EPERM);
+  return err(EINVAL);
+}
 
 Result<long> sys_prctl(Task& t, const SyscallArgs& a) {
   const int option = static_cast<int>(a[0]);
@@ -64,8 +80,10 @@ Result<long> sys_prctl(Task& t, const SyscallArgs& a) {
     case kGetNoNewPrivs:
       if (a[1] || a[2] || a[3] || a[4]) return err(EINVAL);
       return t.no_new_privs ? 1 : 0;
+    case kGetSecurebits:
+      return 0;  // no SECURE_* bits (setting them is not supported)
     case kCapAmbient:
-      return err(EINVAL);
+      return cap_ambient(a);
     default:
       return err(EINVAL);
   }
@@ -75,7 +93,8 @@ Result<long> sys_prctl(Task& t, const SyscallArgs& a) {
 
 void register_prctl(SyscallTable& t) {
   t.add(157, "prctl", Support::Partial, sys_prctl, {Arg::Int, Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex},
-        "names, pdeathsig, dumpable, no_new_privs, subreaper; other options EINVAL");
+        "names, pdeathsig, dumpable, no_new_privs, subreaper, get securebits (0), an always empty ambient "
+        "capability set; other options EINVAL");
 }
 
 }  // namespace lx

@@ -362,8 +362,15 @@ case_distro_help_and_usage() {
   expect_status both 2
   run nocmd "$LX" -e
   expect_status nocmd 2
-  run deboot "$LX" --install d --from-debootstrap bookworm
-  expect_clean_failure deboot "network"
+  run deboot_suite "$LX" --install d --from-debootstrap 'bad/suite'
+  expect_clean_failure deboot_suite "invalid suite name"
+  run deboot_both "$LX" --install d --from-debootstrap bookworm --from-tar x.tar
+  expect_status deboot_both 2
+  # An unreachable mirror: a one-line failure, no cache entry, nothing registered.
+  LX_CACHE=$TMP/cache LX_DEBIAN_MIRROR=http://127.0.0.1:9/debian run deboot_net "$LX" --install d --from-debootstrap bookworm --quiet
+  expect_clean_failure deboot_net "mmdebstrap"
+  [ -z "$(ls -A "$TMP/cache" 2>/dev/null)" ] || fail "a failed --from-debootstrap left $(ls -A "$TMP/cache") in the cache"
+  [ ! -e "$LX_HOME/distros/d" ] || fail "a failed --from-debootstrap left $LX_HOME/distros/d"
   run nodefault "$LX" -e true
   expect_clean_failure nodefault "no default distro"
 }
