@@ -32,6 +32,7 @@ SyscallTable::SyscallTable() {
   register_timerfd(*this);
   register_signalfd(*this);
   register_memfd(*this);
+  register_mount(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

@@ -91,6 +91,7 @@ void register_timers(SyscallTable&);  // alarm, setitimer, getitimer, timer_*
 void register_eventfd(SyscallTable&);   // eventfd, eventfd2
 void register_timerfd(SyscallTable&);   // timerfd_create/settime/gettime
 void register_signalfd(SyscallTable&);  // signalfd, signalfd4
-void register_memfd(SyscallTable&);     // memfd_create (seals: fcntl, file_io.cpp)
+void register_memfd(SyscallTable&);
+void register_mount(SyscallTable&);     // mount, umount2     // memfd_create (seals: fcntl, file_io.cpp)
 
 }  // namespace lx

@@ -88,6 +88,15 @@ class OpenFile {
   const std::string& guest_path() const { return guest_path_; }
   void set_guest_path(std::string p) { guest_path_ = std::move(p); }
 
+  // The MS_NOEXEC / MS_NOSUID of the mount it was opened on (execve and
+  // mmap PROT_EXEC check them).
+  bool mount_noexec() const { return mount_noexec_; }
+  bool mount_nosuid() const { return mount_nosuid_; }
+  void set_mount_flags(bool noexec, bool nosuid) {
+    mount_noexec_ = noexec;
+    mount_nosuid_ = nosuid;
+  }
+
   // O_ACCMODE | O_APPEND | O_NONBLOCK | ... as the guest passed them.
   int status_flags() const { return status_flags_; }
   void set_status_flags(int f) { status_flags_ = f; }
@@ -100,6 +109,7 @@ class OpenFile {
  private:
   std::string guest_path_;
   int status_flags_ = 0;
+  bool mount_noexec_ = false, mount_nosuid_ = false;
 };
 
 using OpenFileRef = std::shared_ptr<OpenFile>;
