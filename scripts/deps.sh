@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libseccomp-dev libarchive-dev libinih-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
       busybox-static strace proot runsc clang-tidy
-      python3 gcc make git procps curl iproute2 hostname)  # tests/system runs these under lx (procps: ps, top, free)
+      python3 gcc make git procps curl iproute2 hostname mount util-linux)  # tests/system runs these under lx (procps: ps, top, free; mount: mount, umount; util-linux: findmnt)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

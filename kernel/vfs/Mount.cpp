@@ -94,7 +94,7 @@ void MountNamespace::move_tree(const Mount* m, const std::string& path, const Mo
   for (auto& c : moving) {
     if (c.get() == m) {
       c->parent = parent;
-      c->mountpoint = mountpoint;
+      c->mountpoint = std::move(mountpoint);
     }
     c->path = path_below(old, c->path).empty() ? path : path_child(path, path_below(old, c->path));
     std::string key = c->path;
