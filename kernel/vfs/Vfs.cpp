@@ -165,8 +165,8 @@ Result<OpenFileRef> Vfs::open_existing_file(const PathLoc& loc, int flags) {
   // Likewise a device node opens the kernel's driver for its number, never
   // the host device (lxfs and tmpfs only report type and st_rdev).
   if (type == abi::kSIfchr || type == abi::kSIfblk) {
+    if (loc.mnt->nodev) return err(EACCES);  // may_open(): MS_NODEV, before the permission check
     TRY(loc.inode->permission(access_mask(flags), cred()));
-    if (loc.mnt->nodev) return err(EACCES);  // may_open(): MS_NODEV
     return devices_->open(loc.inode, flags);
   }
   // hostfs: the host checks access when it opens the inode.
