@@ -378,6 +378,43 @@ void AsNobody(Fn fn) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// The effective uid `/usr/bin/id -u`, copied set-user-ID root onto a tmpfs
+// mounted with `flags`, reports when the nobody user runs it.
+std::string SetuidIdAsNobody(unsigned long flags) {
+  Dirs d;
+  if (chmod(d.tmp.path().c_str(), 0755) != 0) return "chmod";
+  if (mount("none", d.mnt.c_str(), "tmpfs", flags, "mode=755") != 0) return "mount";
+  const std::string prog = d.mnt + "/id";
+  WriteFile(prog, Slurp("/usr/bin/id"), 0755);
+  if (chmod(prog.c_str(), 04755) != 0) return "chmod prog";
+  int fds[2];
+  if (pipe(fds) != 0) return "pipe";
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(100);
+    char* const argv[] = {const_cast<char*>("id"), const_cast<char*>("-u"), nullptr};
+    char* const envp[] = {nullptr};
+    execve(prog.c_str(), argv, envp);
+    _exit(101);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[64];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  umount2(d.mnt.c_str(), MNT_DETACH);
+  return out;
+}
+
+TEST(Mount, NosuidMountIgnoresSetUserIdBits) {
+  REQUIRE_NAMESPACE();
+  EXPECT_EQ(SetuidIdAsNobody(0), "0\n");
+  EXPECT_EQ(SetuidIdAsNobody(MS_NOSUID), "65534\n");
+}
+
 TEST(Mount, UnprivilegedCallersGetEPERMAfterTheLookup) {
   REQUIRE_NAMESPACE();
   Dirs d;
