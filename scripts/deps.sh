@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libseccomp-dev libarchive-dev libinih-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
       busybox-static strace proot runsc clang-tidy
-      python3 gcc make git procps curl iproute2 hostname  # tests/system runs these under lx (procps: ps, top, free)
+      python3 gcc make git procps curl iproute2 hostname mount util-linux  # tests/system runs these under lx (procps: ps, top, free; mount, findmnt)
       tmux vim less ncurses-bin  # tests/system/tmux_bash.sh: a terminal for bash, vi, less, tput
       mmdebstrap zstd debian-archive-keyring dpkg-dev)   # lx --from-debootstrap; dpkg-scanpackages for tests/system
 missing=()

@@ -48,8 +48,13 @@ Result<OpenFileRef> open_executable(Task& task, const std::string& path, abi::St
   abi::Stat st = TRY(vfs.stat(task.tg().cwd, path, /*follow=*/true));
   if ((st.st_mode & kModeTypeMask) != kModeRegular) return err(EACCES);
   TRY(generic_permission(st, kMayExec, vfs.cred()));
+  OpenFileRef file = TRY(vfs.open(task.tg().cwd, path, kOpenReadOnly, 0));
+  // do_open_execat(): nothing on a noexec mount runs; set-id bits on a
+  // nosuid mount are ignored (bprm_fill_uid).
+  if (file->mount_noexec()) return err(EACCES);
+  if (file->mount_nosuid()) st.st_mode &= ~06000u;
   if (st_out) *st_out = st;
-  return vfs.open(task.tg().cwd, path, kOpenReadOnly, 0);
+  return file;
 }
 
 // Everything exec needs, gathered before the old image is destroyed.

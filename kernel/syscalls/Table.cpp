@@ -36,6 +36,7 @@ SyscallTable::SyscallTable() {
   register_inotify(*this);
   register_memfd(*this);
   register_priority(*this);
+  register_mount(*this);
 }
 
 const SyscallTable& SyscallTable::instance() {

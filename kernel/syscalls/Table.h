@@ -93,5 +93,7 @@ void register_timerfd(SyscallTable&);   // timerfd_create/settime/gettime
 void register_signalfd(SyscallTable&);  // signalfd, signalfd4
 void register_inotify(SyscallTable&);   // inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch
 void register_memfd(SyscallTable&);     // memfd_create (seals: fcntl, file_io.cpp)
+void register_memfd(SyscallTable&);
+void register_mount(SyscallTable&);     // mount, umount2     // memfd_create (seals: fcntl, file_io.cpp)
 
 }  // namespace lx

@@ -179,6 +179,7 @@ Result<long> do_mmap(Task& task, MmapRequest r) {
   if (!file->readable()) return err(EACCES);
   if (shared && (r.prot & pico::kProtWrite) && !file->writable()) return err(EACCES);
   if (file->is_directory()) return err(ENODEV);
+  if ((r.prot & pico::kProtExec) && file->mount_noexec()) return err(EPERM);  // do_mmap(): path_noexec
   // Files with a host descriptor are mapped by the host itself: shared
   // mappings write to the file and see its changes, private ones are
   // copy-on-write pages of it. Files without one (in-memory filesystems)

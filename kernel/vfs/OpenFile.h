@@ -93,6 +93,14 @@ class OpenFile {
   // Vfs::open while inotify watches exist; its end reports IN_CLOSE_*.
   FileNotify* notify() const { return notify_.get(); }
   void set_notify(std::shared_ptr<FileNotify> n) { notify_ = std::move(n); }
+  // The MS_NOEXEC / MS_NOSUID of the mount it was opened on (execve and
+  // mmap PROT_EXEC check them).
+  bool mount_noexec() const { return mount_noexec_; }
+  bool mount_nosuid() const { return mount_nosuid_; }
+  void set_mount_flags(bool noexec, bool nosuid) {
+    mount_noexec_ = noexec;
+    mount_nosuid_ = nosuid;
+  }
 
   // O_ACCMODE | O_APPEND | O_NONBLOCK | ... as the guest passed them.
   int status_flags() const { return status_flags_; }
@@ -107,6 +115,7 @@ class OpenFile {
   std::string guest_path_;
   int status_flags_ = 0;
   std::shared_ptr<FileNotify> notify_;
+  bool mount_noexec_ = false, mount_nosuid_ = false;
 };
 
 using OpenFileRef = std::shared_ptr<OpenFile>;

@@ -69,7 +69,7 @@ Result<void> PathWalker::queue_target(const std::string& target) {
 }
 
 Result<PathLoc> PathWalker::cross_mounts(PathLoc loc) {
-  if (!loc.inode->is_dir()) return loc;
+  // Files are crossed too: mount --bind can cover a file with a file.
   const Mount* m = ns_.mount_at(loc.path);
   if (!m || m == loc.mnt) return loc;
   if (resolve_ & kResolveNoXdev) return err(EXDEV);

@@ -47,6 +47,7 @@ Result<std::unique_ptr<Vfs>> Vfs::create(const std::string& host_root, bool read
   Mount m;
   m.root = std::move(root);
   m.read_only = read_only;
+  m.lock_read_only = read_only;  // a host directory the instance may not write
   m.source = "hostfs:" + host_root;
   return std::unique_ptr<Vfs>(new Vfs(std::make_unique<MountNamespace>(std::move(m))));
 }
@@ -113,6 +114,9 @@ Result<void> Vfs::mount_filesystem(const std::string& guest_path, InodeRef root,
   m.mountpoint = at.inode;
   m.parent = at.mnt;
   m.read_only = read_only;
+  m.lock_read_only = read_only;  // the instance's choice: no remount undoes it
+  // Pseudo-filesystems are mounted nosuid,nodev,noexec, as distributions do.
+  m.nosuid = m.nodev = m.noexec = source == "proc" || source == "sysfs";
   m.source = std::move(source);
   if (m.path == "/") {
     // Covering the root: the new mount's parent is the old root mount.
@@ -139,6 +143,12 @@ Result<void> Vfs::bind(const std::string& source_path, const std::string& guest_
 // ---- open ------------------------------------------------------------------------
 
 Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
+  OpenFileRef f = TRY(open_existing_file(loc, flags));
+  f->set_mount_flags(loc.mnt->noexec, loc.mnt->nosuid);
+  return f;
+}
+
+Result<OpenFileRef> Vfs::open_existing_file(const PathLoc& loc, int flags) {
   const unsigned type = loc.inode->type();
   if ((flags & abi::kODirectory) && type != abi::kSIfdir) return err(ENOTDIR);
   if (flags & abi::kOPath) return loc.inode->open(flags);
@@ -156,6 +166,7 @@ Result<OpenFileRef> Vfs::open_existing(const PathLoc& loc, int flags) {
   // Likewise a device node opens the kernel's driver for its number, never
   // the host device (lxfs and tmpfs only report type and st_rdev).
   if (type == abi::kSIfchr || type == abi::kSIfblk) {
+    if (loc.mnt->nodev) return err(EACCES);  // may_open(): MS_NODEV, before the permission check
     TRY(loc.inode->permission(access_mask(flags), cred()));
     return devices_->open(loc.inode, flags);
   }
@@ -209,6 +220,7 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, 
     f->set_guest_path(path_child(dir.path, name));
     *created = true;
     if (notify_->active()) notify_->event(key_of(*dir.inode), in::kCreate, name);
+    f->set_mount_flags(dir.mnt->noexec, dir.mnt->nosuid);
     return f;
   }
 }
@@ -225,6 +237,7 @@ Result<OpenFileRef> Vfs::open_plain_child(PathWalker& w, int flags, unsigned res
     return err(f.error());
   }
   f.value()->set_guest_path(path_child(w.dir().path, w.last()));
+  f.value()->set_mount_flags(w.dir().mnt->noexec, w.dir().mnt->nosuid);
   return f;
 }
 

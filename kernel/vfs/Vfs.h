@@ -5,6 +5,7 @@
 // file outside a hostfs mount's directory.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 
@@ -41,6 +42,31 @@ class Vfs {
   // `source` names it in the mount table ("proc", "devpts", "lxfs:/dir").
   Result<void> mount_filesystem(const std::string& guest_path, InodeRef root, bool read_only, std::string source);
   const MountNamespace& mounts() const { return *ns_; }
+
+  // ---- mount(2) / umount2(2) (VfsMount.cpp), for guest root. The target
+  // is found first (find()), as Linux looks it up before anything else.
+  struct MountFlags {
+    bool read_only = false, nosuid = false, nodev = false, noexec = false;
+  };
+  // A guest path's (mount, inode, canonical path); follow: a final symlink.
+  Result<PathLoc> find(const std::string& base, const std::string& path, bool follow) const;
+  // A new filesystem (its root inode) at `at`: ENOTDIR when exactly one of
+  // the two is a directory. `desc` gives source/fstype/device/fs_options.
+  Result<void> mount_new(const PathLoc& at, InodeRef root, const MountFlags& f, Mount desc);
+  // MS_BIND: the tree at `src` seen again at `at` with src's mount flags;
+  // recursive (MS_REC): with the mounts below it.
+  Result<void> mount_bind(const PathLoc& src, const PathLoc& at, bool recursive);
+  // MS_REMOUNT: new per-mount flags for the mount whose root `at` is
+  // (EINVAL otherwise; EPERM to make a locked read-only mount writable).
+  Result<void> remount(const PathLoc& at, const MountFlags& f);
+  // MS_MOVE: the mount rooted at `src` (and those below it) now at `at`.
+  Result<void> move_mount(const PathLoc& src, const PathLoc& at);
+  // Whether `at` is the root of a mount other than the instance root.
+  static bool is_mount_root(const PathLoc& at) { return at.mnt && at.path == at.mnt->path; }
+  // umount2: `busy(path)` says whether something (an open file, a cwd)
+  // holds a path at or below the mount; without detach that is EBUSY, as
+  // are mounts below it.
+  Result<void> umount(const PathLoc& at, bool detach, const std::function<bool(const std::string&)>& busy);
   // The character devices that S_IFCHR inodes on any filesystem open.
   DeviceRegistry& devices() { return *devices_; }
 
@@ -121,6 +147,7 @@ class Vfs {
   // the directory reached (see stat()).
   bool final_is_plain_entry(const PathWalker& w) const;
   Result<OpenFileRef> open_existing(const PathLoc& loc, int flags);
+  Result<OpenFileRef> open_existing_file(const PathLoc& loc, int flags);
   // *same is set when the result is an existing description reached
   // through a magic link: the caller must not rename it or change its flags.
   Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same, bool* created);

@@ -137,16 +137,29 @@ std::string mount_escape(const std::string& s) {
 }
 
 struct MountText {
-  std::string device, type, options;
+  std::string device, type;
+  std::string mount_options;  // per mount: rw/ro, nosuid, nodev, noexec, relatime
+  std::string fs_options;     // the filesystem's own (",size=64k,mode=755")
 };
 
 MountText describe(const Mount& m) {
-  const std::string rw = m.read_only ? "ro" : "rw";
-  if (m.source == "proc") return {"proc", "proc", rw + ",nosuid,nodev,noexec,relatime"};
-  if (m.source == "sysfs") return {"sysfs", "sysfs", rw + ",nosuid,nodev,noexec,relatime"};
-  if (m.source == "tmpfs") return {"tmpfs", "tmpfs", rw + ",relatime"};
-  if (m.source.rfind("hostfs:", 0) == 0 || m.source.rfind("bind:", 0) == 0) return {"hostfs", "hostfs", rw + ",relatime"};
-  return {m.source, m.source, rw + ",relatime"};
+  MountText t;
+  std::string& o = t.mount_options;
+  o = m.read_only ? "ro" : "rw";
+  if (m.nosuid) o += ",nosuid";
+  if (m.nodev) o += ",nodev";
+  if (m.noexec) o += ",noexec";
+  o += ",relatime";
+  t.fs_options = m.fs_options;
+  if (!m.fstype.empty()) {
+    t.device = m.device;
+    t.type = m.fstype;
+  } else if (m.source.rfind("hostfs:", 0) == 0 || m.source.rfind("bind:", 0) == 0) {
+    t.device = t.type = "hostfs";
+  } else {
+    t.device = t.type = m.source;
+  }
+  return t;
 }
 
 std::vector<const Mount*> all_mounts() {
@@ -155,9 +168,8 @@ std::vector<const Mount*> all_mounts() {
 }
 
 int mount_id(const std::vector<const Mount*>& mounts, const Mount* m) {
-  for (size_t i = 0; i < mounts.size(); ++i)
-    if (mounts[i] == m) return static_cast<int>(i) + 21;
-  return 1;
+  (void)mounts;
+  return m ? m->id : 1;
 }
 
 }  // namespace
@@ -344,7 +356,8 @@ Result<std::string> pid_mounts() {
   std::string out;
   for (const Mount* m : all_mounts()) {
     const MountText t = describe(*m);
-    out += mount_escape(t.device) + " " + mount_escape(m->path) + " " + t.type + " " + t.options + " 0 0\n";
+    out += mount_escape(t.device) + " " + mount_escape(m->path) + " " + t.type + " " + t.mount_options + t.fs_options +
+           " 0 0\n";
   }
   return out;
 }
@@ -358,9 +371,9 @@ Result<std::string> pid_mountinfo() {
     if (Result<abi::Stat> st = m->root->stat(); st.ok()) dev = st.value().st_dev;
     const unsigned major = static_cast<unsigned>((dev >> 8) & 0xfff), minor = static_cast<unsigned>((dev & 0xff) | ((dev >> 12) & 0xfff00));
     const int parent = m->parent ? mount_id(mounts, m->parent) : 1;
-    out += fmt("%d %d %u:%u ", mount_id(mounts, m), parent, major, minor) + "/ " + mount_escape(m->path) + " " +
-           t.options.substr(0, 2) + ",relatime - " + t.type + " " + mount_escape(t.device) + " " + t.options.substr(0, 2) +
-           "\n";
+    out += fmt("%d %d %u:%u ", mount_id(mounts, m), parent, major, minor) + mount_escape(m->fs_root) + " " +
+           mount_escape(m->path) + " " + t.mount_options + " - " + t.type + " " + mount_escape(t.device) + " " +
+           t.mount_options.substr(0, 2) + t.fs_options + "\n";
   }
   return out;
 }
