@@ -26,6 +26,7 @@ case $CASE in
     export XDG_RUNTIME_DIR
     mkdir -m 700 "$XDG_RUNTIME_DIR"
     unset LX_NO_DAEMON
+    VIA_DAEMON=1
     trap '"$LX" --shutdown; rm -rf "$TMP"' EXIT
     ;;
   *)
@@ -77,6 +78,11 @@ setup() {
   expect_status install 0
   run conf "$LX" -e /bin/sh -c "mkdir -p /mnt/host /run && printf '[automount]\nenabled=true\n$conf' >/etc/lx.conf"
   expect_status conf 0
+  # lx.conf applies when an instance starts (as wsl.conf does): restart it.
+  if [ -n "${VIA_DAEMON:-}" ]; then
+    run terminate "$LX" --terminate tiny
+    expect_status terminate 0
+  fi
   ROOTFS=$(cd "$LX_HOME/distros/tiny/rootfs" && pwd -P) || fail "no rootfs"
 }
 
