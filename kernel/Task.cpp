@@ -12,7 +12,7 @@
 
 namespace lx {
 
-Mm::Mm(std::unique_ptr<pico::Process> proc) : pico_(std::move(proc)), mem_(*pico_) {
+Mm::Mm(std::unique_ptr<pico::Process> proc) : pico_(std::move(proc)), mem_(*pico_, &map_) {
   map_.set_reserved(pico_->reserved());
 }
 

@@ -130,6 +130,17 @@ class Process {
   // Copy between provider memory and guest memory. A partial copy is EFAULT.
   virtual Result<void> read_memory(uint64_t addr, void* dst, size_t len) = 0;
   virtual Result<void> write_memory(uint64_t addr, const void* src, size_t len) = 0;
+  // A write the backend may delay until the calling provider thread next
+  // resumes its guest thread of this process (the Linux backend hands small
+  // ones to the stub with the resume). The caller has checked that the range
+  // is mapped writable anonymous memory; a fault found later makes the
+  // syscall return -EFAULT. Reads by this provider thread see the write.
+  virtual Result<void> write_memory_deferred(uint64_t addr, const void* src, size_t len) {
+    return write_memory(addr, src, len);
+  }
+  // Performs deferred writes now: before other guest threads or processes
+  // may look at them (futex wakes, a new thread's start, signal frames).
+  virtual Result<void> flush_writes() { return {}; }
   // Reads up to len bytes, stopping early at the first inaccessible byte;
   // returns how many were read (for NUL-terminated strings near a boundary).
   virtual size_t read_memory_partial(uint64_t addr, void* dst, size_t len) = 0;

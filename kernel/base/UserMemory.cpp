@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "kernel/mm/MemoryMap.h"
+
 namespace lx {
 
 Result<void> GuestMemory::check_range(uint64_t addr, uint64_t len) const {
@@ -22,7 +24,17 @@ Result<void> GuestMemory::copy_in(uint64_t addr, void* dst, uint64_t len) const 
 Result<void> GuestMemory::copy_out(uint64_t addr, const void* src, uint64_t len) const {
   if (len == 0) return {};
   TRY(check_range(addr, len));
+  if (deferrable(addr, len)) return proc_.write_memory_deferred(addr, src, len);
   return proc_.write_memory(addr, src, len);
+}
+
+bool GuestMemory::deferrable(uint64_t addr, uint64_t len) const {
+  if (!map_) return false;
+  const Vma* v = map_->find(addr);
+  // Private mappings of files too: their pages are copies once written. A
+  // page past the end of the file would fault later instead of now; both
+  // give EFAULT.
+  return v && addr + len <= v->end && (v->prot & pico::kProtWrite) && !v->shared;
 }
 
 Result<std::string> GuestMemory::read_string(uint64_t addr, uint64_t max_len) const {

@@ -12,6 +12,8 @@
 
 namespace lx {
 
+class MemoryMap;
+
 template <typename T>
 struct UserPtr {
   uint64_t addr = 0;
@@ -21,7 +23,7 @@ struct UserPtr {
 
 class GuestMemory {
  public:
-  explicit GuestMemory(pico::Process& proc) : proc_(proc) {}
+  explicit GuestMemory(pico::Process& proc, const MemoryMap* map = nullptr) : proc_(proc), map_(map) {}
 
   // Highest user address + 1 on x86-64 (47-bit user half).
   static constexpr uint64_t kUserEnd = 0x0000800000000000ull - 0x1000;
@@ -47,10 +49,19 @@ class GuestMemory {
   // ENAMETOOLONG if longer (the errno Linux uses for paths), EFAULT if unreadable.
   Result<std::string> read_string(uint64_t addr, uint64_t max_len = 4095) const;
 
+  // Makes every copy_out so far visible to other threads and processes
+  // (see pico::Process::flush_writes): call before waking a waiter that may
+  // read what this syscall wrote.
+  Result<void> commit() const { return proc_.flush_writes(); }
   pico::Process& process() const { return proc_; }
 
  private:
+  // Whether a copy_out may be deferred: all of it in one writable private
+  // mapping, so it cannot fault later unless the guest unmaps it meanwhile.
+  bool deferrable(uint64_t addr, uint64_t len) const;
+
   pico::Process& proc_;
+  const MemoryMap* map_;  // the kernel's map of proc_; null: never defer
 };
 
 }  // namespace lx

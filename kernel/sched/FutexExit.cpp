@@ -14,6 +14,7 @@ constexpr int kRobustListLimit = 2048;  // ROBUST_LIST_LIMIT: stops a circular l
 // Both exit duties wake with a shared key: that is what Linux uses, so
 // glibc waits on these words without FUTEX_PRIVATE_FLAG.
 void wake_shared(Task& t, uint64_t uaddr) {
+  (void)t.mem().commit();  // the word's new value first
   Result<FutexKey> key = futex_key(t, uaddr, false);
   if (key.ok()) futex_table(t.kernel()).wake(key.value(), 1, kFutexBitsetMatchAny);
 }

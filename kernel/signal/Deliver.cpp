@@ -113,6 +113,8 @@ Result<void> setup_frame(Task& t, int sig, const SigInfo& info, SigAction& act) 
 
   if (fpsize) TRY(t.thread().save_fpstate(fpaddr));
   TRY(t.mem().write(UserPtr<abi::RtSigframe>{frame_addr}, f));
+  // Now, not at resume: an unwritable stack must fail here (SIGSEGV).
+  TRY(t.mem().commit());
 
   r.rdi = static_cast<uint64_t>(sig);
   r.rsi = frame_addr + offsetof(abi::RtSigframe, info);

@@ -133,6 +133,8 @@ Result<long> do_clone(Task& t, const CloneArgs& c) {
   if (f & kCloneParentSettid) (void)t.mem().write(UserPtr<int32_t>{c.parent_tid}, tid);
   if (f & kCloneChildSettid) (void)child->mem().write(UserPtr<int32_t>{c.child_tid}, tid);
   if ((f & kCloneParentSettid) && !(f & kCloneVm)) (void)child->mem().write(UserPtr<int32_t>{c.parent_tid}, tid);
+  // A new thread reads its tid from there as soon as it runs.
+  (void)t.mem().commit();
 
   if (f & kClonePidfd) {
     // Always close-on-exec, as Linux makes it.

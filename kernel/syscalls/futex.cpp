@@ -45,6 +45,7 @@ Result<bool> wake_op_update(Task& t, uint64_t uaddr, uint32_t encoded) {
   const auto u = static_cast<uint32_t>(old);
   const uint32_t next = op == 0 ? arg : op == 1 ? u + arg : op == 2 ? (u | arg) : op == 3 ? (u & ~arg) : (u ^ arg);
   TRY(t.mem().write(UserPtr<uint32_t>{uaddr}, next));
+  TRY(t.mem().commit());  // the woken threads must see it
   switch (cmp) {
     case 0: return old == cmparg;
     case 1: return old != cmparg;

@@ -52,6 +52,18 @@ uint64_t now_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// What the calling provider thread is handling (see CopyWindow.h).
+struct CurrentWindow {
+  const LinuxProcess* proc = nullptr;
+  uint64_t serial = 0;
+  LinuxThread* thread = nullptr;
+};
+thread_local CurrentWindow t_window;
+
+bool in_arena(uint64_t addr, size_t len) {
+  return addr < LX_ARENA_BASE + LX_ARENA_SIZE && LX_ARENA_BASE < addr + len;
+}
+
 lx_mailbox* mailbox_at(void* ctl, size_t idx) {
   return reinterpret_cast<lx_mailbox*>(static_cast<char*>(ctl) + LX_CTL_HEADER_SIZE +
                                        idx * LX_MAILBOX_STRIDE);
@@ -207,12 +219,15 @@ LinuxThread::LinuxThread(LinuxProcess& proc, size_t slot, pid_t host_tid, uint32
       mb_(mailbox_at(proc.control_block(), slot)),
       host_tid_(host_tid),
       seen_(seen),
-      leader_(leader) {}
+      leader_(leader),
+      window_(mb_) {}
 
 void LinuxThread::reuse(pid_t host_tid, uint32_t seen) {
   host_tid_.store(host_tid, std::memory_order_relaxed);
   seen_ = seen;
   regs_ = {};
+  window_ = CopyWindow(mb_);
+  window_fault_ = false;
   exited_.store(false, std::memory_order_release);
 }
 
@@ -258,6 +273,12 @@ Event LinuxThread::exited_event() const {
 Event LinuxThread::run() {
   // Only the flag: a waitpid here would add a host syscall to every trap.
   if (proc_.known_dead() || exited()) return exited_event();
+  if (t_window.thread == this) t_window = {};
+  if (window_fault_) {
+    regs_.rax = static_cast<uint64_t>(-EFAULT);
+    window_fault_ = false;
+  }
+  window_.publish();
   std::memcpy(&mb_->regs, &regs_, sizeof regs_);
   post(LX_CMD_RESUME);
   if (!wait_event()) return exited_event();
@@ -269,6 +290,8 @@ Event LinuxThread::run() {
       ev.kind = EventKind::Syscall;
       ev.syscall_nr = mb_->nr;
       ev.foreign_abi = mb_->arch != 0xc000003eu;  // AUDIT_ARCH_X86_64
+      window_.open();
+      t_window = {&proc_, proc_.serial_, this};
       break;
     case LX_EV_FAULT:
       ev.kind = EventKind::Fault;
@@ -296,6 +319,10 @@ Result<void> LinuxThread::check_stopped() const {
 
 Result<long> LinuxThread::call(uint32_t cmd) {
   TRY(check_stopped());
+  // The stub applies queued writes only when it resumes the guest: anything
+  // else it is asked to do (fork copies memory, exit never resumes) must
+  // find them done.
+  if (window_.has_queued()) proc_.flush_window(*this);
   post(cmd);
   if (!wait_event()) return lx::err(ESRCH);
   if (mb_->event != LX_EV_RESULT) return lx::err(EIO);
@@ -678,7 +705,7 @@ void LinuxProcess::kill() {
   dead_ = true;
 }
 
-size_t LinuxProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) {
+size_t LinuxProcess::read_direct(uint64_t addr, void* dst, size_t len) {
   size_t done = 0;
   while (done < len) {
     iovec local{static_cast<char*>(dst) + done, len - done};
@@ -688,6 +715,28 @@ size_t LinuxProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) {
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+uint64_t LinuxProcess::next_serial() {
+  static std::atomic<uint64_t> serial{0};
+  return ++serial;
+}
+
+LinuxThread* LinuxProcess::window_thread() const {
+  if (t_window.proc != this || t_window.serial != serial_) return nullptr;
+  return t_window.thread->window_.is_open() ? t_window.thread : nullptr;
+}
+
+void LinuxProcess::flush_window(LinuxThread& t) {
+  if (!t.window_.flush(pid_).ok()) t.window_fault_ = true;
+}
+
+size_t LinuxProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) {
+  if (LinuxThread* t = window_thread()) {
+    if (size_t n = t->window_.read_partial(addr, dst, len)) return n;
+    if (t->window_.overlaps_queued(addr, len)) flush_window(*t);
+  }
+  return read_direct(addr, dst, len);
 }
 
 Result<void> LinuxProcess::residency(uint64_t addr, uint64_t pages, uint8_t* out) {
@@ -716,11 +765,15 @@ Result<void> LinuxProcess::residency(uint64_t addr, uint64_t pages, uint8_t* out
 }
 
 Result<void> LinuxProcess::read_memory(uint64_t addr, void* dst, size_t len) {
-  if (read_memory_partial(addr, dst, len) != len) return lx::err(EFAULT);
+  if (LinuxThread* t = window_thread()) {
+    if (t->window_.read(addr, dst, len)) return {};
+    if (t->window_.overlaps_queued(addr, len)) flush_window(*t);
+  }
+  if (read_direct(addr, dst, len) != len) return lx::err(EFAULT);
   return {};
 }
 
-Result<void> LinuxProcess::write_memory(uint64_t addr, const void* src, size_t len) {
+Result<void> LinuxProcess::write_direct(uint64_t addr, const void* src, size_t len) {
   size_t done = 0;
   while (done < len) {
     iovec local{const_cast<char*>(static_cast<const char*>(src)) + done, len - done};
@@ -729,6 +782,25 @@ Result<void> LinuxProcess::write_memory(uint64_t addr, const void* src, size_t l
     if (n <= 0) return lx::err(EFAULT);
     done += static_cast<size_t>(n);
   }
+  return {};
+}
+
+Result<void> LinuxProcess::write_memory(uint64_t addr, const void* src, size_t len) {
+  // Queued writes to the same bytes are older: they must land first.
+  if (LinuxThread* t = window_thread(); t && t->window_.overlaps_queued(addr, len)) flush_window(*t);
+  return write_direct(addr, src, len);
+}
+
+Result<void> LinuxProcess::write_memory_deferred(uint64_t addr, const void* src, size_t len) {
+  LinuxThread* t = window_thread();
+  if (t && !in_arena(addr, len) && t->window_.queue_write(addr, src, len)) return {};
+  return write_memory(addr, src, len);
+}
+
+Result<void> LinuxProcess::flush_writes() {
+  LinuxThread* t = window_thread();
+  if (!t || !t->window_.has_queued()) return {};
+  if (!t->window_.flush(pid_).ok()) return lx::err(EFAULT);
   return {};
 }
 

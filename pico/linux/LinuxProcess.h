@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pico/Host.h"
+#include "pico/linux/CopyWindow.h"
 #include "pico/linux/LinuxHost.h"
 #include "pico/linux/StubAbi.h"
 
@@ -83,6 +84,8 @@ class LinuxThread final : public Thread {
   bool leader_;
   std::atomic<bool> exited_{false};
   Registers regs_{};
+  CopyWindow window_;  // open while a syscall of this thread is being handled
+  bool window_fault_ = false;  // a flush of window_ failed: the syscall returns -EFAULT
 };
 
 class LinuxProcess final : public Process {
@@ -96,6 +99,8 @@ class LinuxProcess final : public Process {
   Result<void> read_memory(uint64_t addr, void* dst, size_t len) override;
   Result<void> write_memory(uint64_t addr, const void* src, size_t len) override;
   size_t read_memory_partial(uint64_t addr, void* dst, size_t len) override;
+  Result<void> write_memory_deferred(uint64_t addr, const void* src, size_t len) override;
+  Result<void> flush_writes() override;
   Result<void> residency(uint64_t addr, uint64_t pages, uint8_t* out) override;
   const std::vector<Range>& reserved() const override { return reserved_; }
   uint64_t vdso_base() const override { return vdso_; }
@@ -124,10 +129,22 @@ class LinuxProcess final : public Process {
 
  private:
   LinuxProcess(pid_t pid, void* ctl, int map_sock, const LinuxHostOptions& opts)
-      : pid_(pid), ctl_(ctl), map_sock_(map_sock), opts_(opts), fp_(host_fp_layout()) {}
+      : pid_(pid), serial_(next_serial()), ctl_(ctl), map_sock_(map_sock), opts_(opts), fp_(host_fp_layout()) {}
+  friend class LinuxThread;
   Result<void> read_layout();
+  static uint64_t next_serial();
+  // The thread whose syscall the calling provider thread is handling, if it
+  // belongs to this process and its copy window is open; else null.
+  LinuxThread* window_thread() const;
+  void flush_window(LinuxThread& t);
+  size_t read_direct(uint64_t addr, void* dst, size_t len);
+  Result<void> write_direct(uint64_t addr, const void* src, size_t len);
 
   pid_t pid_;
+  // Unique among all processes ever made here: a provider thread's "current
+  // window" record names its process by address and serial, so a new
+  // process at a freed one's address is never mistaken for it.
+  uint64_t serial_;
   void* ctl_;
   int map_sock_;  // our end of the LX_MAP_FD socketpair
   std::mutex map_mu_;

@@ -30,7 +30,7 @@
 #define LX_KICK_SIGNAL 63 /* provider -> stub: "stop and report" (Thread::interrupt) */
 #define LX_MAX_BPF 64
 
-#define LX_STUB_MAGIC 0x6c78737475620002ULL /* "lxstub" v2 */
+#define LX_STUB_MAGIC 0x6c78737475620003ULL /* "lxstub" v3 */
 /* Largest signal-frame FP area the stub builds for a thread's first entry
  * (AVX-512 needs 2.7 KiB; AMX tile data is never in a default frame). */
 #define LX_FP_ENTRY_MAX 8192
@@ -116,8 +116,43 @@ struct lx_ctl_header {
   uint32_t pad;
 };
 
+/* Copies that ride along with a trapped syscall, so that the common case
+ * needs no process_vm_readv/writev (each costs more than the trap itself on
+ * small VMs). Both areas follow the mailbox in its slot.
+ *
+ * In-area (stub -> provider): at a SIGSYS the stub copies the syscall's
+ * pathname arguments and small input buffers (a fixed table by syscall
+ * number) into it, each as one record. A record whose source faulted or did
+ * not fit is simply absent: the provider then reads guest memory itself.
+ *
+ * Out-area (provider -> stub): guest-memory writes of a syscall, applied by
+ * the stub in order when it receives LX_CMD_RESUME, before it returns into
+ * the guest. A write that faults there makes the syscall return -EFAULT.
+ *
+ * The stub copies with lx_safe_copy/lx_safe_strcpy, whose faults its SIGSEGV/
+ * SIGBUS handler turns into an error return (the handlers leave those two
+ * signals unblocked for this). */
+struct lx_copy_rec {
+  uint64_t addr; /* guest address */
+  uint32_t off;  /* of the data, from the start of the area */
+  uint32_t len;  /* bytes; a string record includes its NUL */
+};
+#define LX_IN_MAX_RECS 8
+#define LX_OUT_MAX_RECS 32
+struct lx_copy_area {
+  uint32_t count;
+  uint32_t pad;
+  struct lx_copy_rec rec[LX_OUT_MAX_RECS];
+};
+#define LX_COPY_DATA_OFFSET 1024ULL /* after the record table */
+
 #define LX_CTL_HEADER_SIZE 4096ULL
-#define LX_MAILBOX_STRIDE 4096ULL
+#define LX_MAILBOX_SIZE 4096ULL
+#define LX_IN_AREA_OFFSET LX_MAILBOX_SIZE
+#define LX_IN_AREA_SIZE 12288ULL
+#define LX_OUT_AREA_OFFSET (LX_IN_AREA_OFFSET + LX_IN_AREA_SIZE)
+#define LX_OUT_AREA_SIZE 49152ULL
+#define LX_MAILBOX_STRIDE (LX_OUT_AREA_OFFSET + LX_OUT_AREA_SIZE) /* 64 KiB per thread */
 #define LX_CTL_SIZE (LX_CTL_HEADER_SIZE + LX_MAX_THREADS * LX_MAILBOX_STRIDE)
 
 #endif

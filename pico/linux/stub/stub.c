@@ -100,6 +100,27 @@ struct k_sigaction { ulong handler, flags, restorer, mask; };
 extern void lx_restore_rt(void) __attribute__((visibility("hidden")));
 __asm__(".text\n.globl lx_restore_rt\nlx_restore_rt:\n mov $15, %eax\n syscall\n hlt\n");
 
+/* Copies that may touch bad guest addresses. A fault inside
+ * [lx_safe_begin, lx_safe_end) resumes at lx_safe_fault (see handler()),
+ * which returns -EFAULT: both routines are leaf functions that keep nothing
+ * on the stack, so its `ret` returns to their caller.
+ *   lx_safe_copy(dst, src, n): 0 or -EFAULT.
+ *   lx_safe_strcpy(dst, src, max): the length including the NUL, 0 if no
+ *   NUL within max bytes, or -EFAULT. */
+extern char lx_safe_begin[], lx_safe_end[], lx_safe_fault[] __attribute__((visibility("hidden")));
+extern long lx_safe_copy(void* dst, const void* src, ulong n) __attribute__((visibility("hidden")));
+extern long lx_safe_strcpy(char* dst, const char* src, ulong max) __attribute__((visibility("hidden")));
+__asm__(".text\n"
+        ".globl lx_safe_begin, lx_safe_end, lx_safe_fault, lx_safe_copy, lx_safe_strcpy\n"
+        "lx_safe_begin:\n"
+        "lx_safe_copy:\n mov %rdx, %rcx\n rep movsb\n xor %eax, %eax\n ret\n"
+        "lx_safe_strcpy:\n xor %eax, %eax\n"
+        "1:\n cmp %rdx, %rax\n jae 2f\n movzbl (%rsi,%rax), %ecx\n mov %cl, (%rdi,%rax)\n"
+        " inc %rax\n test %cl, %cl\n jnz 1b\n ret\n"
+        "2:\n xor %eax, %eax\n ret\n"
+        "lx_safe_end:\n"
+        "lx_safe_fault:\n mov $-14, %rax\n ret\n");
+
 __asm__(".text\n.globl _start\n_start:\n xor %ebp, %ebp\n mov %rsp, %rdi\n and $-16, %rsp\n"
         " call stub_main\n hlt\n");
 
@@ -113,6 +134,13 @@ static struct lx_mailbox* mailbox(ulong idx) {
 static struct lx_mailbox* current_mailbox(void) {
   ulong sp = (ulong)__builtin_frame_address(0);
   return mailbox((sp - LX_ALTSTACK_BASE) / LX_ALTSTACK_SIZE);
+}
+
+static struct lx_copy_area* in_area(struct lx_mailbox* mb) {
+  return (struct lx_copy_area*)((char*)mb + LX_IN_AREA_OFFSET);
+}
+static struct lx_copy_area* out_area(struct lx_mailbox* mb) {
+  return (struct lx_copy_area*)((char*)mb + LX_OUT_AREA_OFFSET);
 }
 
 static void post_to_provider(struct lx_mailbox* mb) {
@@ -237,11 +265,32 @@ static __attribute__((noreturn)) void exit_thread(struct lx_mailbox* mb) {
   for (;;) sys1(NR_exit, 0);
 }
 
+/* The provider's deferred guest-memory writes (see StubAbi.h), in order.
+ * The records come from shared memory the guest can also write, so they
+ * are bounded to the area; where they point only concerns the guest. */
+static void apply_writes(struct lx_mailbox* mb) {
+  struct lx_copy_area* a = out_area(mb);
+  uint32_t n = a->count;
+  if (n > LX_OUT_MAX_RECS) n = LX_OUT_MAX_RECS;
+  for (uint32_t i = 0; i < n; ++i) {
+    struct lx_copy_rec r = a->rec[i];
+    if (r.off < LX_COPY_DATA_OFFSET || r.off > LX_OUT_AREA_SIZE || r.len > LX_OUT_AREA_SIZE - r.off) break;
+    if (lx_safe_copy((void*)r.addr, (char*)a + r.off, r.len) != 0) {
+      mb->regs.rax = (uint64_t)-14; /* EFAULT, as a copy_to_user failure in Linux */
+      break;
+    }
+  }
+  a->count = 0;
+}
+
 /* Runs provider commands until told to resume the guest. */
 static void serve(struct lx_mailbox* mb) {
   for (;;) {
     wait_for_command(mb);
-    if (mb->cmd == LX_CMD_RESUME) return;
+    if (mb->cmd == LX_CMD_RESUME) {
+      apply_writes(mb);
+      return;
+    }
     if (mb->cmd == LX_CMD_HOST_SYSCALL)
       mb->ret = sys6((long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2], (long)mb->arg[3],
                      (long)mb->arg[4], (long)mb->arg[5], (long)mb->arg[6]);
@@ -295,8 +344,100 @@ static void load_regs(const struct lx_mailbox* mb, struct k_sigcontext* c) {
   c->rsp = r->rsp;
 }
 
+/* In-area records for a trapped syscall (see StubAbi.h). */
+struct prefetch {
+  struct lx_copy_area* a;
+  uint32_t used; /* data bytes so far, from LX_COPY_DATA_OFFSET */
+};
+
+static void prefetch_string(struct prefetch* p, ulong addr) {
+  if (!addr || p->a->count >= LX_IN_MAX_RECS) return;
+  ulong room = LX_IN_AREA_SIZE - LX_COPY_DATA_OFFSET - p->used;
+  if (room > 4096) room = 4096; /* PATH_MAX */
+  char* dst = (char*)p->a + LX_COPY_DATA_OFFSET + p->used;
+  long n = lx_safe_strcpy(dst, (const char*)addr, room);
+  if (n <= 0) return; /* faulted or too long: the provider reads it itself */
+  struct lx_copy_rec* r = &p->a->rec[p->a->count++];
+  r->addr = addr;
+  r->off = (uint32_t)(LX_COPY_DATA_OFFSET + p->used);
+  r->len = (uint32_t)n;
+  p->used += (uint32_t)((n + 7) & ~7L);
+}
+
+static void prefetch_buffer(struct prefetch* p, ulong addr, ulong len) {
+  if (!addr || !len || p->a->count >= LX_IN_MAX_RECS) return;
+  if (len > LX_IN_AREA_SIZE - LX_COPY_DATA_OFFSET - p->used) return;
+  char* dst = (char*)p->a + LX_COPY_DATA_OFFSET + p->used;
+  if (lx_safe_copy(dst, (const void*)addr, len) != 0) return;
+  struct lx_copy_rec* r = &p->a->rec[p->a->count++];
+  r->addr = addr;
+  r->off = (uint32_t)(LX_COPY_DATA_OFFSET + p->used);
+  r->len = (uint32_t)len;
+  p->used += (uint32_t)((len + 7) & ~7UL);
+}
+
+/* Which arguments the provider will certainly read: pathnames (and xattr
+ * names) and the data of small writes. Only a guess that saves copies: the
+ * provider checks every read against the records and falls back to reading
+ * guest memory. Never futex words, which must be read at the time of use. */
+static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, ulong nr) {
+  struct prefetch p = {in_area(mb), 0};
+  p.a->count = 0;
+  const ulong a0 = c->rdi, a1 = c->rsi, a2 = c->rdx, a3 = c->r10, a4 = c->r8, a5 = c->r9;
+  switch (nr) {
+    case 2: case 4: case 6: case 21: case 59: case 76: case 80: case 83: case 84: case 85:
+    case 87: case 89: case 90: case 92: case 94: case 132: case 133: case 137: case 161:
+    case 194: case 195: case 235:
+      /* open stat lstat access execve truncate chdir mkdir rmdir creat unlink
+       * readlink chmod chown lchown utime mknod statfs chroot listxattr
+       * llistxattr utimes */
+      prefetch_string(&p, a0);
+      break;
+    case 82: case 86: case 88: case 188: case 189: case 191: case 192: case 197: case 198:
+      /* rename link symlink setxattr lsetxattr getxattr lgetxattr removexattr lremovexattr */
+      prefetch_string(&p, a0);
+      prefetch_string(&p, a1);
+      break;
+    case 190: case 193: case 199: case 254: case 257: case 258: case 259: case 260: case 261:
+    case 262: case 263: case 267: case 268: case 269: case 280: case 322: case 332: case 437:
+    case 439: case 452:
+      /* fsetxattr fgetxattr fremovexattr inotify_add_watch openat mkdirat mknodat
+       * fchownat futimesat newfstatat unlinkat readlinkat fchmodat faccessat
+       * utimensat execveat statx openat2 faccessat2 fchmodat2 */
+      prefetch_string(&p, a1);
+      break;
+    case 264: case 265: case 316: /* renameat linkat renameat2 */
+      prefetch_string(&p, a1);
+      prefetch_string(&p, a3);
+      break;
+    case 266: /* symlinkat */
+      prefetch_string(&p, a0);
+      prefetch_string(&p, a2);
+      break;
+    case 1: case 18: case 42: case 49: /* write pwrite64 connect bind */
+      prefetch_buffer(&p, a1, a2);
+      break;
+    case 44: /* sendto */
+      prefetch_buffer(&p, a1, a2);
+      prefetch_buffer(&p, a4, a5);
+      break;
+    default:
+      break;
+  }
+}
+
 static void handler(int sig, struct k_siginfo* si, void* ctx) {
   struct k_ucontext* uc = (struct k_ucontext*)ctx;
+  if (sig == SIGSEGV || sig == SIGBUS) {
+    ulong ip = uc->mc.rip;
+    if (ip >= (ulong)lx_safe_begin && ip < (ulong)lx_safe_end) {
+      uc->mc.rip = (ulong)lx_safe_fault;
+      return;
+    }
+    /* Any other fault in our own code is a stub bug (or a guest that jumped
+     * into it): never report it as a guest fault from inside a handler. */
+    if ((ip >> 32) == LX_ARENA_HI32) die(119);
+  }
   struct lx_mailbox* mb = current_mailbox();
   save_regs(mb, &uc->mc);
   mb->fpstate = uc->mc.fpstate;
@@ -304,9 +445,15 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
     mb->event = LX_EV_SYSCALL;
     mb->nr = (uint64_t)(unsigned)si->u.sys.syscall;
     mb->arch = si->u.sys.arch;
+    if (si->u.sys.arch == 0xc000003eu) /* AUDIT_ARCH_X86_64 */
+      prefetch_args(mb, &uc->mc, mb->nr);
+    else
+      in_area(mb)->count = 0;
   } else if (sig == LX_KICK_SIGNAL) {
     mb->event = LX_EV_KICK;
+    in_area(mb)->count = 0;
   } else {
+    in_area(mb)->count = 0;
     mb->event = LX_EV_FAULT;
     mb->signo = sig;
     mb->code = si->code;
@@ -434,8 +581,11 @@ void stub_main(ulong* sp) {
   if (map_altstack(0) != 0) die(122);
   ulong altstack = use_altstack(0);
   static const int sigs[] = {SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, LX_KICK_SIGNAL};
+  /* Everything blocked in the handlers but SIGSEGV and SIGBUS, so that a
+   * fault in lx_safe_copy reaches handler() instead of killing us. */
+  const ulong mask = ~((1UL << (SIGSEGV - 1)) | (1UL << (SIGBUS - 1)));
   struct k_sigaction sa = {(ulong)handler, 0x4 | 0x08000000 | 0x04000000 /*SIGINFO|ONSTACK|RESTORER*/,
-                           (ulong)lx_restore_rt, ~0UL};
+                           (ulong)lx_restore_rt, mask};
   for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; ++i)
     if (sys4(NR_rt_sigaction, sigs[i], &sa, 0, 8) != 0) die(124);
   sys0(NR_setsid); /* no controlling terminal: tty signals go to the provider */
