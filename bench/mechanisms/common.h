@@ -29,8 +29,8 @@ inline constexpr int64_t kBatchTimeoutNs = 10'000'000'000;
 // mechanism (ptrace, ~100 us) still finishes a batch in tens of ms.
 inline constexpr int64_t kBatch = 256;
 
-// Spin budget of the shared-memory handoff; the same default as lxcore's
-// LinuxHostOptions::stub_spin_iterations so (c) measures its transport.
+// Spin budget of the shared-memory handoff, in iterations (lxcore's stub
+// spins for LinuxHostOptions::stub_spin_ns, about this long for a getppid).
 inline constexpr uint32_t kLxSpinIterations = 20'000;
 
 // The guest's syscall, issued directly: glibc's getppid() is a plain

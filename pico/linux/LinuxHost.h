@@ -20,8 +20,10 @@ namespace pico {
 struct LinuxHostOptions {
   // How long each side busy-waits for the other before sleeping on a futex.
   // Cross-CPU wake-ups cost 30-60 us on small VMs, a spin costs a core.
+  // The stub's budget must outlast a typical syscall handler (a host call
+  // or two): when it runs out first, the answer costs a futex wake-up.
   uint32_t provider_spin_ns = 50'000;
-  uint32_t stub_spin_iterations = 20'000;
+  uint32_t stub_spin_ns = 50'000;
 };
 
 class LinuxHost final : public Host {

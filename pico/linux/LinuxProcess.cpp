@@ -46,6 +46,25 @@ void futex_wait_20ms(volatile uint32_t* w, uint32_t val) {
   syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAIT, val, &ts, nullptr, 0);
 }
 
+// The stub times its spin with rdtsc (it has no clock_gettime); measured
+// once per provider against CLOCK_MONOTONIC over 200 us.
+uint64_t tsc_ticks_per_ms() {
+  static const uint64_t rate = [] {
+    auto rdtsc = [] { return __builtin_ia32_rdtsc(); };
+    timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    const uint64_t t0 = rdtsc();
+    int64_t ns = 0;
+    do {
+      clock_gettime(CLOCK_MONOTONIC, &b);
+      ns = (b.tv_sec - a.tv_sec) * 1'000'000'000LL + (b.tv_nsec - a.tv_nsec);
+    } while (ns < 200'000);
+    const uint64_t ticks = rdtsc() - t0;
+    return std::max<uint64_t>(1, ticks * 1'000'000 / static_cast<uint64_t>(ns));
+  }();
+  return rate;
+}
+
 uint64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -116,7 +135,8 @@ Result<ControlBlock> new_control_block(const LinuxHostOptions& opts, const std::
   auto* hdr = static_cast<lx_ctl_header*>(ctl);
   hdr->magic = LX_STUB_MAGIC;
   hdr->vdso_base = vdso;
-  hdr->spin_iterations = opts.stub_spin_iterations;
+  hdr->spin_tsc = static_cast<uint32_t>(
+      std::min<uint64_t>(UINT32_MAX, uint64_t{opts.stub_spin_ns} * tsc_ticks_per_ms() / 1'000'000));
   hdr->bpf_len = static_cast<uint32_t>(filter.size());
   std::copy(filter.begin(), filter.end(), hdr->bpf);
   const FpLayout& fp = host_fp_layout();

@@ -105,7 +105,7 @@ struct lx_mailbox {
 struct lx_ctl_header {
   uint64_t magic;
   uint64_t vdso_base; /* the host vDSO in this process (AT_SYSINFO_EHDR) */
-  uint32_t spin_iterations; /* stub-side spin before futex sleep */
+  uint32_t spin_tsc; /* stub-side spin before futex sleep, in TSC ticks */
   uint32_t bpf_len;
   uint64_t bpf[LX_MAX_BPF]; /* struct sock_filter entries, 8 bytes each */
   /* Signal-frame FP layout of this host (XCR0 minus dynamic features, and

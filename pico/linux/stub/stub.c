@@ -149,14 +149,21 @@ static void post_to_provider(struct lx_mailbox* mb) {
     sys6(NR_futex, (long)&mb->to_provider, 1 /*FUTEX_WAKE*/, 1, 0, 0, 0);
 }
 
+static inline uint64_t rdtsc(void) {
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((uint64_t)hi << 32) | lo;
+}
+
 /* Spin first: waking a sleeping thread on the other CPU costs tens of
  * microseconds on small VMs, far more than the provider usually needs. */
 static void wait_for_command(struct lx_mailbox* mb) {
   uint32_t seen = mb->pad2;
-  uint32_t spins = hdr->spin_iterations;
-  for (uint32_t i = 0; i < spins; ++i) {
+  const uint64_t budget = hdr->spin_tsc, start = rdtsc();
+  for (uint32_t i = 1;; ++i) {
     if (__atomic_load_n(&mb->to_stub, __ATOMIC_ACQUIRE) != seen) goto got;
     LX_SPIN_RELAX();
+    if ((i & 63) == 0 && rdtsc() - start > budget) break;
   }
   __atomic_store_n(&mb->stub_waiting, 1, __ATOMIC_SEQ_CST);
   while (__atomic_load_n(&mb->to_stub, __ATOMIC_SEQ_CST) == seen)
