@@ -71,6 +71,10 @@ class Thread {
   virtual Registers& regs() = 0;
   // Thread-safe: makes a concurrent run() return EventKind::Interrupt soon.
   virtual void interrupt() = 0;
+  // The kernel is about to sleep while handling this thread's syscall (a
+  // wait for another thread, a timer, a host fd): a backend that busy-waits
+  // for the answer may stop doing so. Called with the thread stopped.
+  virtual void note_blocking() {}
 
   // Address-space operations, carried out by this (stopped) thread on behalf
   // of its whole process. Addresses are always fixed: the kernel owns layout.

@@ -29,6 +29,7 @@ void host_sleep(Task& t, std::span<const HostPoll> host, const Deadline& deadlin
   for (const HostPoll& h : host) fds.push_back({h.fd, h.events, 0});
   if (wfd >= 0) fds.push_back({wfd, POLLIN, 0});
   t.in_host_wait = true;
+  t.thread().note_blocking();
   if (t.lock) t.lock->unlock();
   const int n = ::poll(fds.data(), fds.size(), poll_timeout_ms(deadline));
   if (t.lock) t.lock->lock();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "pico/linux/LinuxProcess.h"
@@ -13,7 +14,23 @@ extern "C" const char lx_stub_image_end[];
 
 namespace pico {
 
+namespace {
+
+// Tuning knobs for measurements (LX_PROVIDER_SPIN_NS, LX_STUB_SPIN_NS):
+// decimal nanoseconds, anything else is ignored.
+void spin_from_env(const char* name, uint32_t* out) {
+  const char* s = getenv(name);
+  if (!s || !*s) return;
+  char* end = nullptr;
+  unsigned long v = strtoul(s, &end, 10);
+  if (*end == 0 && v <= 10'000'000) *out = static_cast<uint32_t>(v);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
+  spin_from_env("LX_PROVIDER_SPIN_NS", &opts.provider_spin_ns);
+  spin_from_env("LX_STUB_SPIN_NS", &opts.stub_spin_ns);
   // The stub is exec'ed from a memfd: nothing on disk to find or keep in sync.
   int fd = memfd_create("lx-stub", MFD_CLOEXEC);
   if (fd < 0) return lx::err(errno);

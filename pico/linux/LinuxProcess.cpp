@@ -253,6 +253,7 @@ void LinuxThread::reuse(pid_t host_tid, uint32_t seen) {
 
 void LinuxThread::post(uint32_t cmd) {
   mb_->cmd = cmd;
+  mb_->provider_blocked = 0;
   __atomic_add_fetch(&mb_->to_stub, 1, __ATOMIC_SEQ_CST);
   if (__atomic_load_n(&mb_->stub_waiting, __ATOMIC_SEQ_CST)) futex_wake(&mb_->to_stub);
 }

@@ -39,6 +39,7 @@ class LinuxThread final : public Thread {
   Event run() override;
   Registers& regs() override { return regs_; }
   void interrupt() override;
+  void note_blocking() override { mb_->provider_blocked = 1; }
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
   Result<void> protect(uint64_t addr, uint64_t len, int prot) override;

@@ -75,7 +75,12 @@ struct lx_regs {
 struct lx_mailbox {
   volatile uint32_t to_stub; /* provider increments after posting a command */
   volatile uint32_t stub_waiting;
-  uint32_t pad0[14];
+  /* Set by the provider while it sleeps in a syscall handler (a blocking
+   * read, futex wait, ...): the stub then stops spinning and sleeps, so
+   * waiting threads do not take CPUs from the ones doing the work. On the
+   * cache line the stub polls anyway. */
+  volatile uint32_t provider_blocked;
+  uint32_t pad0[13];
   volatile uint32_t to_provider; /* stub increments after posting an event */
   volatile uint32_t provider_waiting;
   uint32_t pad1[14];

@@ -162,6 +162,7 @@ static void wait_for_command(struct lx_mailbox* mb) {
   const uint64_t budget = hdr->spin_tsc, start = rdtsc();
   for (uint32_t i = 1;; ++i) {
     if (__atomic_load_n(&mb->to_stub, __ATOMIC_ACQUIRE) != seen) goto got;
+    if (mb->provider_blocked) break;
     LX_SPIN_RELAX();
     if ((i & 63) == 0 && rdtsc() - start > budget) break;
   }
