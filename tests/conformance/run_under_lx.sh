@@ -1,8 +1,9 @@
 #!/bin/sh
 # run_under_lx.sh LX TEST_BINARY [KNOWN_GAPS [LX_OPTS]]: runs a conformance
 # program under `LX run [LX_OPTS] --` and passes only if lx exits 0 AND the
-# program's own gtest summary says every one of its tests passed. (An lx that exits 0 without
-# running anything, or a guest that dies after printing, must not pass.)
+# program's own gtest summary says every one of its tests passed. (An lx
+# that exits 0 without running anything, or a guest that dies after
+# printing, must not pass.)
 set -u
 LX=$1
 BIN=$2
