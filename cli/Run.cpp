@@ -272,7 +272,7 @@ int run(const RunOptions& opts) {
 
 std::string private_network_error(int error) {
   return std::string("--net=none: cannot create the instance's own network namespace (it needs unprivileged user "
-                     "namespaces): ") + std::strerror(error);
+                     "namespaces, or CAP_SYS_ADMIN): ") + std::strerror(error);
 }
 
 // The guest starts where the caller is, when that is inside the root.

@@ -90,10 +90,15 @@ int bring_loopback_up() {
   // A new user namespace makes the (unprivileged) helper its owner, with
   // the capabilities a network namespace of its own needs. No uid/gid map
   // is written: the helper only makes sockets, and the sockets' owners and
-  // the provider's later calls on them keep their host identities.
+  // the provider's later calls on them keep their host identities. Where
+  // user namespaces are off, a privileged lx (CAP_SYS_ADMIN) still gets a
+  // network namespace alone.
   if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
-    send_reply(chan, errno, -1);
-    ::_exit(1);
+    const int e = errno;
+    if (::unshare(CLONE_NEWNET) < 0) {
+      send_reply(chan, e, -1);
+      ::_exit(1);
+    }
   }
   if (const int e = bring_loopback_up(); e != 0) {
     send_reply(chan, e, -1);

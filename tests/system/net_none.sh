@@ -140,10 +140,12 @@ case_only_loopback_like_unshare() {
     [ "$(awk '{print $2, $4}' "$TMP/lx.out" | tr '\n' ' ')" = "lo 127.0.0.1/8 " ] || fail "addresses other than lo's"
 }
 
-# No user namespaces (max_user_namespaces=0 in a namespace of the test's
-# own): one clear line and status 1, never the host's network.
+# No user namespaces (max_user_namespaces=0 in a user namespace of the
+# test's own) and no capabilities (so no network namespace alone either):
+# one clear line and status 1, never the host's network.
 case_unavailable_fails_clearly() {
-  /usr/bin/unshare -r /bin/sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$@"' sh \
+  /usr/bin/unshare -r /bin/sh -c 'echo 0 >/proc/sys/user/max_user_namespaces &&
+    exec /usr/bin/setpriv --bounding-set -all --inh-caps -all "$@"' sh \
     "$LX" run --net=none -- /usr/bin/true >"$TMP/lx.out" 2>"$TMP/lx.err"
   st=$?
   [ $st = 1 ] || fail "status $st, expected 1"
