@@ -18,8 +18,9 @@ namespace lx {
 namespace {
 
 // Interface queries (SIOCGIF*) read the interfaces of the instance's
-// network (the host's, or its own loopback under --net=none); struct ifreq holds no pointers. The SIOCSIF* setters
-// would change the host and are refused as for an unprivileged user.
+// network (the host's, or its own loopback under --net=none); struct ifreq
+// holds no pointers. The SIOCSIF* setters would change the host and are
+// refused as for an unprivileged user.
 bool is_interface_query(unsigned cmd) {
   switch (cmd) {
     case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFDSTADDR: case SIOCGIFBRDADDR:

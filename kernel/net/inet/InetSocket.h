@@ -2,8 +2,8 @@
 //
 // The instance shares the host's network stack (as WSL1 does), or has one
 // of its own with only a loopback (--net=none): bind, connect, listen and
-// accept are the host's, so addresses, ports, routing
-// and every error the host kernel gives are exactly Linux's. The host
+// accept are the host's, so addresses, ports, routing and every error the
+// host kernel gives are exactly Linux's. The host
 // socket is always non-blocking: the socket layer (kernel/net/SocketIo)
 // waits on host_poll_fd() with the big lock released, and the guest's
 // O_NONBLOCK, SO_RCVTIMEO and SO_SNDTIMEO live on the guest side only.
