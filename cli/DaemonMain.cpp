@@ -16,6 +16,7 @@
 #include "cli/Daemon.h"
 #include "cli/ShmDir.h"
 #include "lxss/Daemon.h"
+#include "pico/linux/LinuxHost.h"
 
 namespace lx::cli {
 
@@ -81,6 +82,15 @@ std::unique_ptr<lxss::Instance> make_instance(const lxss::SessionRequest& req, s
     for (char** e = environ; *e; ++e) spec.config.host_environment.emplace_back(*e);
   spec.init_path = init.value();
   spec.resources = shm;
+  pico::LinuxHostOptions host_opts;
+  host_opts.private_network = req.net == "none";
+  auto host = pico::LinuxHost::create(host_opts);
+  if (!host.ok()) {
+    error = "cannot start the instance of '" + req.name + "': " +
+            (host_opts.private_network ? private_network_error(host.error()) : std::strerror(host.error()));
+    return nullptr;
+  }
+  spec.host = host.release_value();
   auto inst = lxss::Instance::start(std::move(spec), nullptr);
   if (!inst.ok()) {
     error = "cannot start the instance of '" + req.name + "': " + std::strerror(inst.error());

@@ -47,6 +47,7 @@ int run_via_daemon(const RunOptions& opts, const std::string& name) {
   req.name = name;
   req.rootfs = opts.lxfs;
   req.hostname = opts.hostname;
+  req.net = opts.net;
   for (const HostMount& m : opts.mounts) req.mounts.insert(req.mounts.end(), {m.host, m.guest, m.read_only ? "ro" : "rw"});
   for (const PathMapping& m : opts.interop_mounts) req.interop_mounts.insert(req.interop_mounts.end(), {m.guest, m.host});
   for (const PathMapping& m : opts.paths) req.paths.insert(req.paths.end(), {m.guest, m.host});

@@ -18,14 +18,16 @@ constexpr char kFooter[] = R"(Commands in a distro:
   lx [-d NAME] [-u USER] [--cd DIR] -- CMD [ARGS...]   CMD through the user's shell
   lx [-d NAME] [-u USER] [--cd DIR] -e CMD [ARGS...]   CMD directly, no shell
 One-shot instance on the host's root (no distro):
-  lx run [--root DIR | --lxfs DIR] [--bind HOST:GUEST[:ro]]... [--trace[=FILE]] -- PROG [ARGS...]
+  lx run [--root DIR | --lxfs DIR] [--bind HOST:GUEST[:ro]]... [--net=host|none] [--trace[=FILE]] -- PROG [ARGS...]
+                                           --net=none: only a loopback of the instance's own
   lx syscalls                              the syscall table with support levels
 Instances (the lx daemon, started on demand, one per user):
   lx -t|--terminate NAME | --shutdown | --status | -l --running
   An instance stays up while a session is attached and LX_IDLE_TIMEOUT seconds
   (default 15) after the last one; LX_NO_DAEMON=1 runs one-shot instead.
 Registry: $LX_HOME (default $XDG_DATA_HOME/lx or ~/.local/share/lx)/registry.ini;
-installed roots in $LX_HOME/distros/NAME/rootfs. Per-distro settings: /etc/lx.conf.
+installed roots in $LX_HOME/distros/NAME/rootfs. Per-distro settings: /etc/lx.conf
+([network] mode=none: the instance's own loopback only, as lx run --net=none).
 Exit status: the command's own in a distro (128+N if killed by signal N, 127 not
 found, 126 not executable); 0 success, 1 error (unknown distro, bad archive,
 registry or host error), 2 bad options.)";

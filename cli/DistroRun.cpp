@@ -106,6 +106,7 @@ int run_in_distro(const DistroRunRequest& req) {
   opts.gid = user->gid;
   opts.groups = user->groups;
   opts.hostname = conf.conf.hostname;
+  opts.net = conf.conf.network_mode;
   if (conf.conf.automount_enabled)
     opts.mounts.push_back(HostMount{"/", conf.conf.automount_root, conf.conf.automount_options == "ro"});
   set_up_interop(opts, conf.conf, rootfs);

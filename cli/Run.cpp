@@ -215,9 +215,12 @@ int run(const RunOptions& opts) {
   const ShmDir shm;
   auto vfs = build_filesystem(opts, shm);
   if (!vfs.ok()) return vfs.error();
-  auto host = pico::LinuxHost::create();
+  pico::LinuxHostOptions host_opts;
+  host_opts.private_network = opts.net == "none";
+  auto host = pico::LinuxHost::create(host_opts);
   if (!host.ok()) {
-    std::fprintf(stderr, "lx: cannot start the Linux host backend: %s\n", std::strerror(host.error()));
+    if (host_opts.private_network) std::fprintf(stderr, "lx: %s\n", private_network_error(host.error()).c_str());
+    else std::fprintf(stderr, "lx: cannot start the Linux host backend: %s\n", std::strerror(host.error()));
     return kStatusProviderError;
   }
 
@@ -265,6 +268,11 @@ int run(const RunOptions& opts) {
     return status.error() == ENOENT || status.error() == ENOTDIR ? kStatusMissing : kStatusNotExecutable;
   }
   return status.value();
+}
+
+std::string private_network_error(int error) {
+  return std::string("--net=none: cannot create the instance's own network namespace (it needs unprivileged user "
+                     "namespaces, or CAP_SYS_ADMIN): ") + std::strerror(error);
 }
 
 // The guest starts where the caller is, when that is inside the root.

@@ -34,6 +34,9 @@ struct RunOptions {
   std::string trace_file;
   bool trace = false;
   bool pty = true;  // --no-pty: the guest uses the host terminal's fds as they are
+  // --net: "host" shares the host's network and loopback (as WSL1);
+  // "none" gives the instance a network of its own with only a loopback.
+  std::string net = "host";
   std::vector<std::string> command;
 
   // Set by the distro commands; `lx run` leaves the defaults.
@@ -60,5 +63,8 @@ lx::Result<std::unique_ptr<lx::Vfs>> build_filesystem(const RunOptions& opts, co
 
 // The guest starts where the caller is, when that is inside the root.
 std::string guest_cwd(const std::string& root);
+
+// The one line (without "lx: ") saying why --net=none could not be had.
+std::string private_network_error(int error);
 
 }  // namespace lx::cli

@@ -57,7 +57,7 @@ void split_run_args(int argc, char** argv, int first, std::vector<std::string>& 
       return;
     }
     ours.push_back(a);
-    if ((a == "--root" || a == "--bind" || a == "--lxfs") && i + 1 < argc) ours.emplace_back(argv[++i]);
+    if ((a == "--root" || a == "--bind" || a == "--lxfs" || a == "--net") && i + 1 < argc) ours.emplace_back(argv[++i]);
   }
 }
 
@@ -92,6 +92,10 @@ int lx_main(int argc, char** argv) {
   run_cmd->add_flag("--no-pty", no_pty,
                     "Give the guest the host terminal's fds as they are instead of an instance pty relayed to "
                     "the terminal (no guest job control)");
+  run_cmd->add_option("--net", opts.net,
+                      "host: share the host's network and loopback (default, as WSL1); none: only a loopback of "
+                      "the instance's own")
+      ->check(CLI::IsMember({"host", "none"}));
   CLI::App* syscalls_cmd = app.add_subcommand("syscalls", "List the syscall table and each syscall's support level");
 
   // CLI11 sees everything but the guest command.

@@ -13,7 +13,8 @@ Result<std::unique_ptr<Instance>> Instance::start(InstanceSpec spec, std::functi
   inst->name_ = std::move(spec.name);
   inst->rootfs_ = std::move(spec.rootfs);
   inst->resources_ = std::move(spec.resources);
-  inst->host_ = TRY(pico::LinuxHost::create());
+  if (spec.host) inst->host_ = std::move(spec.host);
+  else inst->host_ = TRY(pico::LinuxHost::create());
   inst->kernel_ = std::make_unique<Kernel>(*inst->host_, std::move(spec.vfs), spec.config);
   Kernel& k = *inst->kernel_;
   auto started = std::make_shared<std::atomic<int>>(0);  // errno of a failed start, or -1 once init exits

@@ -22,6 +22,7 @@ struct InstanceSpec {
   KernelConfig config;
   std::string init_path;              // guest path of the init program
   std::shared_ptr<void> resources;    // host resources living as long as the instance (/dev/shm)
+  std::unique_ptr<pico::Host> host;   // the host backend (its network); null: a default LinuxHost
 };
 
 class Instance {

@@ -51,6 +51,9 @@ int on_entry(void* user, const char* section, const char* key, const char* value
     if (!parse_bool(v, c.append_host_path)) bad_value();
   } else if (s == "network" && k == "hostname") {
     c.hostname = v;
+  } else if (s == "network" && k == "mode") {
+    if (v != "host" && v != "none") bad_value();
+    else c.network_mode = v;
   } else {
     known = false;
   }

@@ -17,6 +17,7 @@ struct LxConf {
   bool interop_enabled = true;          // [interop] enabled=
   bool append_host_path = false;        // [interop] appendHostPath=
   std::string hostname;                 // [network] hostname=
+  std::string network_mode = "host";    // [network] mode= host (shared, as WSL1) or none (own loopback only)
 };
 
 struct LxConfResult {

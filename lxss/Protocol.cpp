@@ -154,7 +154,7 @@ std::optional<Reader> recv_message(int sock, std::vector<int>* fds) {
 
 Writer encode(const SessionRequest& r) {
   Writer w(MsgKind::RunSession);
-  w.u32(kProtocolVersion).str(r.lx_home).str(r.name).str(r.rootfs).str(r.hostname).strs(r.mounts);
+  w.u32(kProtocolVersion).str(r.lx_home).str(r.name).str(r.rootfs).str(r.hostname).str(r.net).strs(r.mounts);
   w.strs(r.interop_mounts).strs(r.paths).str(r.root_host_dir);
   w.str(r.prog).strs(r.argv).strs(r.envp).str(r.cwd).u32(r.uid).u32(r.gid);
   w.u32(static_cast<uint32_t>(r.groups.size()));
@@ -169,6 +169,7 @@ std::optional<SessionRequest> decode_session(Reader& rd) {
   r.name = rd.str();
   r.rootfs = rd.str();
   r.hostname = rd.str();
+  r.net = rd.str();
   r.mounts = rd.strs();
   r.interop_mounts = rd.strs();
   r.paths = rd.strs();
@@ -181,7 +182,7 @@ std::optional<SessionRequest> decode_session(Reader& rd) {
   r.gid = rd.u32();
   const uint32_t n = rd.u32();
   for (uint32_t i = 0; i < n && !rd.failed(); ++i) r.groups.push_back(rd.u32());
-  if (!rd.ok() || r.argv.empty() || r.prog.empty() || r.mounts.size() % 3 != 0 ||
+  if (!rd.ok() || r.argv.empty() || (r.net != "host" && r.net != "none") || r.prog.empty() || r.mounts.size() % 3 != 0 ||
       r.interop_mounts.size() % 2 != 0 || r.paths.size() % 2 != 0)
     return std::nullopt;
   return r;

@@ -14,7 +14,7 @@
 
 namespace lx::lxss {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 inline constexpr uint32_t kMaxMessage = 1u << 20;  // argv+env of one session fit easily
 inline constexpr int kMaxFds = 3;
 
@@ -82,6 +82,7 @@ struct SessionRequest {
   // The instance: a registry (LX_HOME) and distro name, its root and the
   // instance-wide settings from its lx.conf (they apply when it starts).
   std::string lx_home, name, rootfs, hostname;
+  std::string net = "host";         // [network] mode: host or none
   std::vector<std::string> mounts;  // HOST \n GUEST \n ro|rw triples, flattened
   // Interop (empty: off): GUEST \n HOST pairs, flattened, of the mounts whose
   // programs run on the host and of every guest<->host path mapping; the

@@ -211,6 +211,16 @@ class Host {
     (void)spec;
     return lx::err(ENOSYS);
   }
+  // A new socket in the instance's network (AF_INET, AF_INET6 or
+  // AF_NETLINK; type may carry SOCK_NONBLOCK / SOCK_CLOEXEC), as a
+  // provider-side host fd the caller owns. Which network that is belongs to
+  // the backend: the host's own (shared loopback, as WSL1) or one private
+  // to the instance. Every later bind/connect/listen/accept on the fd acts
+  // in that network. Errors as socket(2); ENOSYS where there is no network.
+  virtual Result<int> open_socket(int domain, int type, int protocol) {
+    (void)domain, (void)type, (void)protocol;
+    return lx::err(ENOSYS);
+  }
 };
 
 }  // namespace pico

@@ -3,20 +3,24 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <vector>
 
+#include "kernel/Kernel.h"
 #include "kernel/Task.h"
 
 namespace lx {
 
 namespace {
 
-// Interface queries (SIOCGIF*) read the host's interfaces, which the
-// instance shares; struct ifreq holds no pointers. The SIOCSIF* setters
-// would change the host and are refused as for an unprivileged user.
+// Interface queries (SIOCGIF*) read the interfaces of the instance's
+// network (the host's, or its own loopback under --net=none); struct ifreq
+// holds no pointers. The SIOCSIF* setters would change the host and are
+// refused as for an unprivileged user.
 bool is_interface_query(unsigned cmd) {
   switch (cmd) {
     case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFDSTADDR: case SIOCGIFBRDADDR:
@@ -53,12 +57,25 @@ Result<long> interface_list(Task& task, int fd, uint64_t arg) {
   return 0;
 }
 
+// A host socket of the instance's network for one query (Linux answers
+// these on any socket; the instance's network may be private, so not one
+// socket for the whole provider).
+class QuerySocket {
+ public:
+  explicit QuerySocket(Task& task) {
+    auto fd = task.kernel().host().open_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    fd_ = fd.ok() ? fd.value() : -1;
+  }
+  ~QuerySocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  QuerySocket(const QuerySocket&) = delete;
+  QuerySocket& operator=(const QuerySocket&) = delete;
+  int fd() const { return fd_; }
 
-// The provider's own host socket the queries go through (any family works).
-int query_socket() {
-  static const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  return fd;
-}
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -66,9 +83,10 @@ bool is_netdev_ioctl(unsigned cmd) {
   return is_interface_query(cmd) || cmd == SIOCGIFCONF || is_interface_change(cmd);
 }
 
-Result<long> netdev_ioctl(Task& task, unsigned cmd, uint64_t arg) {
+Result<long> netdev_ioctl(Task& task, unsigned cmd, uint64_t arg, int host_fd) {
   if (is_interface_change(cmd)) return err(EPERM);
-  const int fd = query_socket();
+  std::optional<QuerySocket> own;
+  const int fd = host_fd >= 0 ? host_fd : own.emplace(task).fd();
   if (fd < 0) return err(ENOTTY);
   if (cmd == SIOCGIFCONF) return interface_list(task, fd, arg);
   ifreq r{};

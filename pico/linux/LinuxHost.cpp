@@ -1,6 +1,7 @@
 #include "pico/linux/LinuxHost.h"
 
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include "pico/linux/LinuxProcess.h"
+#include "pico/linux/PrivateNetwork.h"
 
 extern "C" const char lx_stub_image_start[];
 extern "C" const char lx_stub_image_end[];
@@ -31,6 +33,10 @@ void spin_from_env(const char* name, uint32_t* out) {
 Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
   spin_from_env("LX_PROVIDER_SPIN_NS", &opts.provider_spin_ns);
   spin_from_env("LX_STUB_SPIN_NS", &opts.stub_spin_ns);
+  // Before anything else: a private network that cannot be had must fail
+  // the instance, never fall back to sharing the host's.
+  std::unique_ptr<PrivateNetwork> net;
+  if (opts.private_network) net = TRY(PrivateNetwork::start());
   // The stub is exec'ed from a memfd: nothing on disk to find or keep in sync.
   int fd = memfd_create("lx-stub", MFD_CLOEXEC);
   if (fd < 0) return lx::err(errno);
@@ -46,11 +52,15 @@ Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
     p += n;
     len -= static_cast<size_t>(n);
   }
-  return std::unique_ptr<LinuxHost>(new LinuxHost(fd, opts));
+  return std::unique_ptr<LinuxHost>(new LinuxHost(fd, opts, std::move(net)));
 }
 
-LinuxHost::LinuxHost(int stub_fd, LinuxHostOptions opts)
-    : stub_fd_(stub_fd), opts_(opts), filter_(build_stub_filter()), spawner_([this] { spawner_main(); }) {}
+LinuxHost::LinuxHost(int stub_fd, LinuxHostOptions opts, std::unique_ptr<PrivateNetwork> net)
+    : stub_fd_(stub_fd),
+      opts_(opts),
+      filter_(build_stub_filter()),
+      net_(std::move(net)),
+      spawner_([this] { spawner_main(); }) {}
 
 LinuxHost::~LinuxHost() {
   {
@@ -73,6 +83,13 @@ void LinuxHost::spawner_main() {
     job();
     lock.lock();
   }
+}
+
+Result<int> LinuxHost::open_socket(int domain, int type, int protocol) {
+  if (net_) return net_->open_socket(domain, type, protocol);
+  const int fd = ::socket(domain, type, protocol);
+  if (fd < 0) return lx::err(errno);
+  return fd;
 }
 
 Result<std::unique_ptr<Process>> LinuxHost::create_process() {

@@ -17,6 +17,8 @@
 
 namespace pico {
 
+class PrivateNetwork;
+
 struct LinuxHostOptions {
   // How long each side busy-waits for the other before sleeping on a futex.
   // Cross-CPU wake-ups cost 30-60 us on small VMs, a spin costs a core.
@@ -24,6 +26,9 @@ struct LinuxHostOptions {
   // or two): when it runs out first, the answer costs a futex wake-up.
   uint32_t provider_spin_ns = 50'000;
   uint32_t stub_spin_ns = 50'000;
+  // The instance's sockets live in a network of its own holding only a
+  // loopback (`--net=none`, PrivateNetwork.h) instead of the host's.
+  bool private_network = false;
 };
 
 class LinuxHost final : public Host {
@@ -34,14 +39,16 @@ class LinuxHost final : public Host {
   std::string name() const override { return "linux-seccomp"; }
   Result<std::string> system_info(const std::string& name) const override;
   Result<std::unique_ptr<HostProgram>> spawn_host_program(const HostProgramSpec& spec) override;
+  Result<int> open_socket(int domain, int type, int protocol) override;
 
  private:
-  LinuxHost(int stub_fd, LinuxHostOptions opts);
+  LinuxHost(int stub_fd, LinuxHostOptions opts, std::unique_ptr<PrivateNetwork> net);
   void spawner_main();
 
   int stub_fd_;  // memfd holding the stub executable
   LinuxHostOptions opts_;
   std::vector<uint64_t> filter_;
+  std::unique_ptr<PrivateNetwork> net_;  // null: the host's own network
 
   // Every guest host process is started from this one thread: the stubs'
   // PR_SET_PDEATHSIG fires when the *thread* that forked them ends, and fork

@@ -335,6 +335,37 @@ tinyhost"
   expect_stderr_has bad_conf "line 3"
 }
 
+# [network] mode=none: the instance has only its own loopback (issue 7).
+# Through the daemon the instance restarts to apply it (instance-wide).
+case_distro_network_mode_none() {
+  install_tiny tiny
+  port=$($PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  $PYTHON -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept(); c.sendall(b"hello\n"); c.close()' "$port" >"$TMP/listener.out" &
+  listener=$!
+  trap 'kill $listener; [ -n "${XDG_RUNTIME_DIR:-}" ] && "$LX" --shutdown; rm -rf "$TMP"' EXIT
+  until grep -q ready "$TMP/listener.out"; do sleep 0.1; done
+  run shared "$LX" -e /bin/busybox nc 127.0.0.1 "$port"
+  expect_stdout shared hello
+  run write_conf "$LX" -e /bin/sh -c 'printf "[network]\nmode=none\n" >/etc/lx.conf'
+  expect_status write_conf 0
+  [ -n "${XDG_RUNTIME_DIR:-}" ] && "$LX" --terminate tiny
+  run links "$LX" -e /bin/busybox ip -o link
+  expect_status links 0
+  [ "$(wc -l <"$TMP/links.out")" = 1 ] && grep -q '^1: lo:' "$TMP/links.out" || { show links >&2; fail "links other than lo"; }
+  run refused "$LX" -e /bin/busybox nc 127.0.0.1 "$port"
+  [ "$(status_of refused)" != 0 ] || { show refused >&2; fail "a mode=none guest reached a host listener"; }
+  expect_stderr_has refused "refused"
+  run write_bad "$LX" -e /bin/sh -c 'printf "[network]\nmode=bogus\n" >/etc/lx.conf'
+  run bad "$LX" -e /bin/true
+  expect_status bad 0
+  expect_stderr_has bad "bad value for network.mode"
+}
+
 case_distro_unregister_asks() {
   install_tiny tiny
   snapshot_registry

@@ -1,12 +1,14 @@
 #!/bin/sh
-# run_under_lx.sh LX TEST_BINARY: runs a conformance program under
-# `LX run --` and passes only if lx exits 0 AND the program's own gtest
-# summary says every one of its tests passed. (An lx that exits 0 without
-# running anything, or a guest that dies after printing, must not pass.)
+# run_under_lx.sh LX TEST_BINARY [KNOWN_GAPS [LX_OPTS]]: runs a conformance
+# program under `LX run [LX_OPTS] --` and passes only if lx exits 0 AND the
+# program's own gtest summary says every one of its tests passed. (An lx
+# that exits 0 without running anything, or a guest that dies after
+# printing, must not pass.)
 set -u
 LX=$1
 BIN=$2
 GAPS=${3:-}
+LX_OPTS=${4:-}  # options for `lx run` (e.g. --net=none)
 filter=
 if [ -n "$GAPS" ]; then
   filter="--gtest_filter=-$GAPS"
@@ -19,7 +21,8 @@ count=$("$BIN" --gtest_list_tests $filter | grep -c '^  ')
 
 out=$(mktemp "${TMPDIR:-/tmp}/lx-conformance.XXXXXX") || exit 1
 trap 'rm -f "$out"' EXIT
-"$LX" run -- "$BIN" $filter >"$out"
+# shellcheck disable=SC2086
+"$LX" run $LX_OPTS -- "$BIN" $filter >"$out"
 status=$?
 cat "$out"
 if [ "$status" -ne 0 ]; then

@@ -1,5 +1,6 @@
 #include "kernel/net/inet/InetFamily.h"
 
+#include "kernel/Kernel.h"
 #include "kernel/net/SocketAbi.h"
 #include "kernel/net/inet/InetSocket.h"
 
@@ -9,8 +10,7 @@ namespace {
 
 template <int Family>
 Result<SocketRef> create(Task& t, int type, int protocol) {
-  (void)t;
-  return SocketRef(TRY(InetSocket::create(Family, type, protocol)));
+  return SocketRef(TRY(InetSocket::create(t.kernel().host(), Family, type, protocol)));
 }
 
 }  // namespace

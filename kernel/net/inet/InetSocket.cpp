@@ -86,9 +86,8 @@ InetSocket::~InetSocket() {
   ::close(fd_);
 }
 
-Result<std::shared_ptr<InetSocket>> InetSocket::create(int family, int type, int protocol) {
-  const int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (fd < 0) return err(errno);
+Result<std::shared_ptr<InetSocket>> InetSocket::create(pico::Host& host, int family, int type, int protocol) {
+  const int fd = TRY(host.open_socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
   // The guest sees the protocol the host chose (SO_PROTOCOL of protocol 0).
   int proto = protocol;
   socklen_t len = sizeof proto;
@@ -298,7 +297,7 @@ bool InetSocket::accepting_connections() const {
 }
 
 Result<long> InetSocket::ioctl(Task& task, unsigned cmd, uint64_t arg) {
-  if (is_netdev_ioctl(cmd)) return netdev_ioctl(task, cmd, arg);
+  if (is_netdev_ioctl(cmd)) return netdev_ioctl(task, cmd, arg, fd_);
   switch (cmd) {
     case FIONREAD:    // SIOCINQ
     case TIOCOUTQ:    // SIOCOUTQ

@@ -1,8 +1,9 @@
 // An AF_INET/AF_INET6 socket backed by a host socket the provider owns.
 //
-// The instance shares the host's network stack (as WSL1 does): bind,
-// connect, listen and accept are the host's, so addresses, ports, routing
-// and every error the host kernel gives are exactly Linux's. The host
+// The instance shares the host's network stack (as WSL1 does), or has one
+// of its own with only a loopback (--net=none): bind, connect, listen and
+// accept are the host's, so addresses, ports, routing and every error the
+// host kernel gives are exactly Linux's. The host
 // socket is always non-blocking: the socket layer (kernel/net/SocketIo)
 // waits on host_poll_fd() with the big lock released, and the guest's
 // O_NONBLOCK, SO_RCVTIMEO and SO_SNDTIMEO live on the guest side only.
@@ -11,6 +12,7 @@
 #include <memory>
 
 #include "kernel/net/Socket.h"
+#include "pico/Host.h"
 
 namespace lx {
 
@@ -22,8 +24,10 @@ class InetSocket final : public Socket {
   InetSocket(const InetSocket&) = delete;
   InetSocket& operator=(const InetSocket&) = delete;
 
-  // A new host socket for socket(2); the host validates type and protocol.
-  static Result<std::shared_ptr<InetSocket>> create(int family, int type, int protocol);
+  // A new host socket for socket(2), in the instance's network (the
+  // host's own or a private one: pico::Host::open_socket); the host
+  // validates type and protocol.
+  static Result<std::shared_ptr<InetSocket>> create(pico::Host& host, int family, int type, int protocol);
 
   // Vets each outgoing message (its bytes and destination, null if none)
   // before the host sees it: the netlink family uses the same host-socket

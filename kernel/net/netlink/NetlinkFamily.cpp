@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernel/Kernel.h"
 #include "kernel/net/SocketAbi.h"
 #include "kernel/net/inet/InetSocket.h"
 
@@ -38,10 +39,10 @@ constexpr uint32_t nlmsg_align(uint32_t len) { return (len + 3) & ~uint32_t{3}; 
 bool is_query(uint16_t type) { return type >= kRtmBase && type < kRtmMax && (type - kRtmBase) % 4 == 2; }
 
 Result<SocketRef> create(Task& t, int type, int protocol) {
-  (void)t;
   if (type != abi::kSockRaw && type != abi::kSockDgram) return err(ESOCKTNOSUPPORT);
   if (protocol != kNetlinkRoute) return err(EPROTONOSUPPORT);
-  auto s = TRY(InetSocket::create(abi::kAfNetlink, type, protocol));
+  // Made in the instance's network, so dumps describe its interfaces.
+  auto s = TRY(InetSocket::create(t.kernel().host(), abi::kAfNetlink, type, protocol));
   s->set_send_check(netlink_route_query_only);
   return SocketRef(std::move(s));
 }
