@@ -19,8 +19,6 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <cstdlib>
-#include <cstdio>
 
 #include "pico/linux/LinuxProcess.h"
 #include "pico/linux/SocketIoState.h"
@@ -97,17 +95,17 @@ lx::Result<uint8_t*> SocketIoState::page_locked(LinuxThread& t) {
 
 lx::Result<int> SocketIoState::import_fd(LinuxProcess& proc, LinuxThread& via, int host_fd) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!closer_ && !getenv("LX_NOCLOSER")) {
+  if (!closer_) {
     Result<Thread*> c = via.create_thread();
-    if (!c.ok()) { if (getenv("LX_DBG")) fprintf(stderr, "create_thread %d\n", c.error()); return lx::err(ENOSYS); }
+    if (!c.ok()) return lx::err(ENOSYS);
     closer_ = static_cast<LinuxThread*>(c.value());
   }
   Result<uint8_t*> page = page_locked(via);
-  if (!page.ok()) { if (getenv("LX_DBG")) fprintf(stderr, "page fail\n"); return lx::err(ENOSYS); }
+  if (!page.ok()) return lx::err(ENOSYS);
   auto* sp = reinterpret_cast<ScratchPage*>(page.value());
   const uint64_t g = guest_page(via.slot());
   std::lock_guard<std::mutex> map_lock(proc.map_mu());
-  if (!proc.send_fd(host_fd).ok()) { if (getenv("LX_DBG")) fprintf(stderr, "send_fd fail\n"); return lx::err(ENOSYS); }
+  if (!proc.send_fd(host_fd).ok()) return lx::err(ENOSYS);
   std::memset(sp, 0, sizeof *sp);
   sp->fd_iov = {at(g + offsetof(ScratchPage, fd_byte)), 1};
   sp->fd_msg.msg_iov = static_cast<iovec*>(at(g + offsetof(ScratchPage, fd_iov)));
@@ -118,14 +116,11 @@ lx::Result<int> SocketIoState::import_fd(LinuxProcess& proc, LinuxThread& via, i
   // first, this fails instead of blocking, and the caller copies instead.
   if (!via.host_syscall(SYS_recvmsg, LX_MAP_FD, static_cast<long>(g + offsetof(ScratchPage, fd_msg)),
                         MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
-           .ok()) {
-    if (getenv("LX_DBG")) fprintf(stderr, "recvmsg fail\n");
+           .ok())
     return lx::err(ENOSYS);
-  }
   const int fd = received_fd(*sp);
-  if (fd < 0) { if (getenv("LX_DBG")) fprintf(stderr, "fd bad\n"); return lx::err(ENOSYS); }
+  if (fd < 0) return lx::err(ENOSYS);
   imported_.push_back(fd);
-  if (getenv("LX_DBG")) fprintf(stderr, "imported %d closer %p\n", fd, (void*)closer_);
   return fd;
 }
 
@@ -135,7 +130,7 @@ void SocketIoState::close_imported(int fd) {
   if (it == imported_.end()) return;
   imported_.erase(it);
   // Fails only when the process is gone, and its fds with it.
-  if (closer_) { auto r = closer_->host_syscall(SYS_close, fd); if (getenv("LX_DBG")) fprintf(stderr, "close_imported %d -> %d %ld\n", fd, r.ok(), r.ok() ? r.value() : -r.error()); }
+  if (closer_) (void)closer_->host_syscall(SYS_close, fd);
 }
 
 void SocketIoState::after_fork(Process& child) {
