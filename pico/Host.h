@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -51,12 +50,6 @@ struct ProcessUsage {
   uint64_t minflt = 0, majflt = 0;
   uint64_t rss_pages = 0;
   uint64_t threads = 0;
-};
-
-// One guest buffer (address, length) of a scatter/gather transfer.
-struct IoSpan {
-  uint64_t base = 0;
-  uint64_t len = 0;
 };
 
 struct Range {
@@ -126,21 +119,6 @@ class Thread {
   virtual Result<void> save_fpstate(uint64_t guest_addr) = 0;
   virtual Result<void> restore_fpstate(uint64_t guest_addr) = 0;
   virtual Result<void> reset_fpstate() = 0;
-
-  // One sendmsg (send) or recvmsg on fd, a socket this thread's process
-  // holds (Process::import_fd), made by this (stopped) thread inside its
-  // process straight between the socket and the guest buffers `iov`, so
-  // the bytes are copied once (as on Linux) instead of through the
-  // provider. The caller has range-checked iov; flags go to the host with
-  // MSG_DONTWAIT added (and MSG_NOSIGNAL for sends): it never blocks. It
-  // may move less than iov holds (a backend takes a bounded number of
-  // buffers), like any stream transfer. Returns the host's byte count or
-  // errno (EFAULT for a buffer the guest cannot access, EAGAIN, EPIPE, ...).
-  // ENOSYS: nothing was done; the caller copies through the provider.
-  virtual Result<uint64_t> socket_io(int fd, bool send, std::span<const IoSpan> iov, int flags) {
-    (void)fd, (void)send, (void)iov, (void)flags;
-    return lx::err(ENOSYS);
-  }
 };
 
 class Process {
@@ -168,18 +146,6 @@ class Process {
   // Bytes of the FP state area in a signal frame (see Thread::save_fpstate):
   // the XSAVE size for the enabled features plus 4 (FP_XSTATE_MAGIC2).
   virtual uint64_t fpstate_size() const = 0;
-
-  // A copy of the provider's host fd (a socket) in this process, for
-  // Thread::socket_io; `via` is a stopped thread of this process. The copy
-  // keeps the host socket open (no FIN) until close_imported, which the
-  // provider calls before closing host_fd itself, from any thread at any
-  // time. Copies are not inherited by fork_process children. ENOSYS: not
-  // offered (or not possible now); use the copying path.
-  virtual Result<int> import_fd(Thread& via, int host_fd) {
-    (void)via, (void)host_fd;
-    return lx::err(ENOSYS);
-  }
-  virtual void close_imported(int fd) { (void)fd; }
 
   // Tear the host side down now; threads' run() return Exited.
   virtual void kill() = 0;

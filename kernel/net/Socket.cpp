@@ -133,20 +133,6 @@ Result<void> MsgData::put(std::span<const uint8_t> src) {
   });
 }
 
-std::vector<abi::Iovec> MsgData::next_iovecs(size_t max_count) const {
-  std::vector<abi::Iovec> out;
-  if (!mem_) return out;
-  uint64_t in = in_;
-  for (size_t idx = idx_; idx < iov_.size() && out.size() < max_count; ++idx, in = 0) {
-    if (in < iov_[idx].len) out.push_back({iov_[idx].base + in, iov_[idx].len - in});
-  }
-  return out;
-}
-
-Result<void> MsgData::skip(uint64_t n) {
-  return walk(n, [](uint64_t, uint8_t*, uint64_t, bool) -> Result<void> { return {}; });
-}
-
 // ---- Socket -----------------------------------------------------------------------
 
 Socket::Socket(int family, int type, int protocol)

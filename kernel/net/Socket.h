@@ -66,14 +66,6 @@ class MsgData {
   // Stores src (<= remaining()) into the next bytes of the message.
   Result<void> put(std::span<const uint8_t> src);
 
-  // Guest mode only (null otherwise): the memory the iovecs point into.
-  const GuestMemory* guest_memory() const { return mem_; }
-  // Guest mode: the buffers holding the next bytes, at most max_count of
-  // them (empty ones left out), for I/O done without the provider copying.
-  std::vector<abi::Iovec> next_iovecs(size_t max_count) const;
-  // Moves past n (<= remaining()) bytes that such I/O moved.
-  Result<void> skip(uint64_t n);
-
  private:
   template <typename Fn>
   Result<void> walk(uint64_t n, Fn fn);

@@ -31,7 +31,6 @@ constexpr int kStubSyscalls[] = {
     SYS_recvmsg,      SYS_close,  // LX_CMD_MAP_FD: receive a host fd to map, then drop it
     SYS_getppid,      SYS_dup2,   // LX_CMD_FORK: check the child's parent, install its socket
     SYS_set_tid_address,          // LX_CMD_EXIT_THREAD: be told when the thread is gone
-    SYS_sendmsg,                  // Thread::socket_io: send on a passed socket from guest memory
 };
 // prctl only for this option (LX_CMD_FORK re-arms the death signal in the
 // child): the others would let a guest that jumps into stub code change

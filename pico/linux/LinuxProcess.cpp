@@ -356,14 +356,7 @@ Result<void> LinuxThread::map_file(uint64_t addr, uint64_t len, int prot, bool s
 
 Result<Thread*> LinuxThread::create_thread() { return proc_.add_thread(*this); }
 
-Result<std::unique_ptr<Process>> LinuxThread::fork_process() {
-  // No socket copy (HostSocketIo.cpp) is imported while the fork runs, and
-  // the child closes the ones it inherited.
-  std::lock_guard<std::mutex> lock(proc_.socket_io_state().mu());
-  std::unique_ptr<Process> child = TRY(proc_.fork_from(*this));
-  proc_.socket_io_state().after_fork(*child);
-  return child;
-}
+Result<std::unique_ptr<Process>> LinuxThread::fork_process() { return proc_.fork_from(*this); }
 
 Result<void> LinuxThread::exit_thread() {
   TRY(check_stopped());

@@ -12,7 +12,6 @@
 
 #include "pico/Host.h"
 #include "pico/linux/LinuxHost.h"
-#include "pico/linux/SocketIoState.h"
 #include "pico/linux/StubAbi.h"
 
 namespace pico {
@@ -50,8 +49,6 @@ class LinuxThread final : public Thread {
   Result<void> save_fpstate(uint64_t guest_addr) override;
   Result<void> restore_fpstate(uint64_t guest_addr) override;
   Result<void> reset_fpstate() override;
-  // HostSocketIo.cpp
-  Result<uint64_t> socket_io(int fd, bool send, std::span<const IoSpan> iov, int flags) override;
 
   // Runs one host syscall inside the guest process (allowlisted ones only).
   Result<long> host_syscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0,
@@ -124,9 +121,6 @@ class LinuxProcess final : public Process {
   Result<void> send_fds(const int* fds, size_t n);
   Result<void> send_fd(int host_fd) { return send_fds(&host_fd, 1); }
   std::mutex& map_mu() { return map_mu_; }
-  SocketIoState& socket_io_state() { return socket_io_state_; }
-  Result<int> import_fd(Thread& via, int host_fd) override;  // HostSocketIo.cpp
-  void close_imported(int fd) override;
 
  private:
   LinuxProcess(pid_t pid, void* ctl, int map_sock, const LinuxHostOptions& opts)
@@ -148,7 +142,6 @@ class LinuxProcess final : public Process {
   // slots_[i] drives mailbox i; the stub finds its mailbox from its altstack.
   std::vector<std::unique_ptr<LinuxThread>> slots_;
   LinuxThread* main_ = nullptr;
-  SocketIoState socket_io_state_;
 };
 
 }  // namespace pico

@@ -39,9 +39,6 @@ constexpr int kRecvFlags = MSG_OOB | MSG_PEEK | MSG_TRUNC | MSG_ERRQUEUE;
 constexpr uint64_t kStreamChunk = uint64_t{1} << 20;
 // ... copied from the guest and sent this much at a time (see sendmsg).
 constexpr uint64_t kStreamPiece = uint64_t{256} << 10;
-// Guest buffers per direct transfer (see direct_io); the backend may take
-// fewer, the layer calls again for the rest.
-constexpr size_t kDirectMaxIov = 128;
 // A datagram is never split: anything larger than the biggest IPv4/IPv6
 // payload the host could send is EMSGSIZE without copying it.
 constexpr uint64_t kMaxDatagram = 65535;
@@ -67,27 +64,6 @@ std::span<uint8_t> bounce(uint64_t n) {
   return {buf.data(), n};
 }
 
-// The big lock is dropped while the guest's host process moves the bytes:
-// meanwhile only this call's own state is used (the host fd, which lives
-// as long as the caller's reference, the message cursor, the task's
-// stopped pico thread, which no other provider thread drives), and the
-// peer's provider thread can take the bytes as they arrive, in parallel,
-// as Linux's two CPUs would.
-class BigLockReleased {
- public:
-  explicit BigLockReleased(Task& t) : lock_(t.lock) {
-    if (lock_) lock_->unlock();
-  }
-  ~BigLockReleased() {
-    if (lock_) lock_->lock();
-  }
-  BigLockReleased(const BigLockReleased&) = delete;
-  BigLockReleased& operator=(const BigLockReleased&) = delete;
-
- private:
-  std::unique_lock<std::mutex>* lock_;
-};
-
 SockAddr from_host(const sockaddr_storage& ss, socklen_t len) {
   return SockAddr::from({reinterpret_cast<const uint8_t*>(&ss), std::min<size_t>(len, sizeof ss)});
 }
@@ -98,9 +74,6 @@ InetSocket::InetSocket(int family, int type, int protocol, int host_fd)
     : Socket(family, type, protocol), fd_(host_fd) {}
 
 InetSocket::~InetSocket() {
-  // The copies in guest processes would keep the connection open.
-  for (auto& [mm, fd] : copies_)
-    if (std::shared_ptr<Mm> m = mm.lock()) m->pico().close_imported(fd);
   // A lingering close would block the provider on the host: the guest's
   // close returns at once and the host finishes the graceful close in the
   // background. An abortive linger (l_linger == 0, an RST) is kept.
@@ -172,6 +145,7 @@ Result<SocketRef> InetSocket::accept(Task& t) {
 }
 
 Result<uint64_t> InetSocket::sendmsg(Task& t, MsgData& data, int flags, const SockAddr* to, MsgControl& control) {
+  (void)t;
   // No file descriptors travel over inet sockets (__sock_cmsg_send: EINVAL).
   if (!control.rights.empty()) return err(EINVAL);
   if (!is_stream()) {
@@ -182,10 +156,6 @@ Result<uint64_t> InetSocket::sendmsg(Task& t, MsgData& data, int flags, const So
   // part of a big write, at most one piece was copied from the guest in
   // vain (copying all of it ahead each time made 1 MiB writes copy several
   // MiB). The first short piece ends the call; the layer waits for room.
-  if (data.remaining() > 0 && !(to && to->len)) {
-    Result<uint64_t> direct = direct_io(t, data, flags & kSendFlags, true);
-    if (direct.ok() || direct.error() != ENOSYS) return direct;
-  }
   const uint64_t limit = std::min(data.remaining(), kStreamChunk);
   if (limit == 0) return send_piece(data, 0, flags, to);  // the host still reports ENOTCONN/EPIPE
   uint64_t sent = 0;
@@ -224,6 +194,7 @@ Result<uint64_t> InetSocket::send_piece(MsgData& data, uint64_t n, int flags, co
 }
 
 Result<RecvResult> InetSocket::recvmsg(Task& t, MsgData& data, int flags) {
+  (void)t;
   if (!is_stream()) return recv_piece(data, std::min(data.remaining(), kMaxDatagram), flags);
   // A stream receive goes in pieces, like a send, so the bounce buffer
   // stays small enough to be in cache when it is copied to the guest. A
@@ -231,15 +202,6 @@ Result<RecvResult> InetSocket::recvmsg(Task& t, MsgData& data, int flags) {
   // return the same bytes again).
   const uint64_t limit = std::min(data.remaining(), kStreamChunk);
   if (limit == 0 || (flags & (MSG_PEEK | MSG_TRUNC | MSG_OOB))) return recv_piece(data, limit, flags);
-  if (!(flags & MSG_ERRQUEUE)) {
-    Result<uint64_t> direct = direct_io(t, data, flags & kRecvFlags, false);
-    if (direct.ok()) {
-      RecvResult r;
-      r.len = r.full_len = direct.value();
-      return r;
-    }
-    if (direct.error() != ENOSYS) return err(direct.error());
-  }
   RecvResult total;
   while (total.len < limit) {
     const uint64_t n = std::min(limit - total.len, kStreamPiece);
@@ -254,43 +216,6 @@ Result<RecvResult> InetSocket::recvmsg(Task& t, MsgData& data, int flags) {
     if (r.value().len < n) break;  // drained (or end of stream)
   }
   return total;
-}
-
-// A stream transfer made by the guest's own host process straight on the
-// guest's buffers (pico Thread::socket_io): the bytes are copied once, as
-// on Linux, instead of through the bounce buffer, and a receive that
-// faults leaves them queued. ENOSYS: not possible here (a kernel buffer, a
-// vetted netlink socket, no backend support); the caller copies instead.
-Result<uint64_t> InetSocket::direct_io(Task& t, MsgData& data, int flags, bool send) {
-  const GuestMemory* mem = data.guest_memory();
-  if (!mem || mem != &t.mem() || send_check_) return err(ENOSYS);
-  const int remote = TRY(guest_copy(t));
-  std::vector<pico::IoSpan> spans;
-  for (const abi::Iovec& v : data.next_iovecs(kDirectMaxIov)) {
-    // The host would let the stub touch what the guest may not address
-    // (the stub's arena): stop before it; the copying path says EFAULT.
-    if (!mem->check_range(v.base, v.len).ok()) break;
-    spans.push_back({v.base, v.len});
-  }
-  if (spans.empty()) return err(ENOSYS);
-  Result<uint64_t> r = [&] {
-    BigLockReleased unlocked(t);
-    return t.thread().socket_io(remote, send, spans, flags);
-  }();
-  if (!r.ok()) return err(r.error() == EWOULDBLOCK ? EAGAIN : r.error());
-  TRY(data.skip(r.value()));
-  return r;
-}
-
-// fd_'s number in t's host process, passed there on first use.
-Result<int> InetSocket::guest_copy(Task& t) {
-  const std::shared_ptr<Mm>& mm = t.tg().mm_ref();
-  for (const auto& [w, fd] : copies_)
-    if (w.lock() == mm) return fd;
-  std::erase_if(copies_, [](const auto& c) { return c.first.expired(); });
-  const int fd = TRY(mm->pico().import_fd(t.thread(), fd_));
-  copies_.emplace_back(mm, fd);
-  return fd;
 }
 
 // One host recvmsg of at most n bytes, stored into the message.

@@ -9,14 +9,10 @@
 #pragma once
 
 #include <memory>
-#include <utility>
-#include <vector>
 
 #include "kernel/net/Socket.h"
 
 namespace lx {
-
-class Mm;
 
 class InetSocket final : public Socket {
  public:
@@ -59,13 +55,8 @@ class InetSocket final : public Socket {
   int fd_;
   Result<uint64_t> send_piece(MsgData& data, uint64_t n, int flags, const SockAddr* to);
   Result<RecvResult> recv_piece(MsgData& data, uint64_t n, int flags);
-  Result<uint64_t> direct_io(Task& t, MsgData& data, int flags, bool send);
-  Result<int> guest_copy(Task& t);
 
   SendCheck send_check_ = nullptr;
-  // Guest processes holding a copy of fd_ for direct_io (pico import_fd),
-  // with its number there; each is closed before fd_ is.
-  std::vector<std::pair<std::weak_ptr<Mm>, int>> copies_;
 };
 
 }  // namespace lx
