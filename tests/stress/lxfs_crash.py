@@ -68,7 +68,13 @@ def check_tree(top):
             try:
                 v = os.getxattr(p, META, follow_symlinks=False)
             except OSError:
-                problems.append('%s: no metadata' % p)
+                # Made in place with the host's attributes as its metadata
+                # (README.md, "Metadata in the host's mode"): a regular file
+                # or directory of ours, owner access intact, no set-id bits.
+                owner_bits = 0o700 if host_type == stat.S_IFDIR else 0o600
+                if (host_type not in (stat.S_IFDIR, stat.S_IFREG) or st.st_uid != os.getuid()
+                        or st.st_mode & 0o7000 or st.st_mode & owner_bits != owner_bits):
+                    problems.append('%s: no metadata, and host attributes (%o) lxfs never makes' % (p, st.st_mode))
                 continue
             if len(v) != 24 or v[0] != 1:
                 problems.append('%s: malformed metadata %r' % (p, v))
