@@ -190,6 +190,12 @@ class HostInode final : public Inode {
     return to_abi_stat(st);
   }
 
+  Result<abi::Timespec> birth_time_child(std::string_view name) override {
+    char n[kNameBuf];
+    TRY(copy_name(name, n));
+    return statx_btime_at(fd(), n);
+  }
+
   Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) override {
     char n[kNameBuf];
     TRY(copy_name(name, n));

@@ -320,6 +320,22 @@ Result<abi::Stat> Vfs::stat(const std::string& base, const std::string& path, bo
   return loc.inode->stat();
 }
 
+Result<abi::Timespec> Vfs::birth_time(const std::string& base, const std::string& path, bool follow) {
+  if (path.empty()) return err(ENOENT);
+  if (!follow) {
+    // As stat(): the final name asked of its directory (coreutils stat's
+    // statx), where an O_PATH open takes a lookup, an fstat and a dup.
+    PathWalker w = TRY(walker(base, path));
+    TRY(w.walk_parent());
+    if (final_is_plain_entry(w)) {
+      Result<abi::Timespec> bt = w.dir().inode->birth_time_child(w.last());
+      if (bt.ok() || bt.error() != ENOSYS) return bt;
+    }
+  }
+  OpenFileRef f = TRY(open(base, path, abi::kOPath | (follow ? 0 : abi::kONofollow), 0));
+  return f->birth_time();
+}
+
 Result<std::string> Vfs::readlink(const std::string& base, const std::string& path) {
   PathLoc loc = TRY(lookup(base, path, false));
   return loc.inode->readlink();

@@ -86,6 +86,8 @@ class Vfs {
                            unsigned resolve = 0);
   // follow=false: do not follow a final symlink (lstat / AT_SYMLINK_NOFOLLOW).
   Result<abi::Stat> stat(const std::string& base, const std::string& path, bool follow);
+  // statx's btime (ENODATA where the host keeps none).
+  Result<abi::Timespec> birth_time(const std::string& base, const std::string& path, bool follow);
   Result<std::string> readlink(const std::string& base, const std::string& path);
   // access(2)/faccessat(2): mode is F_OK or a mask of R_OK|W_OK|X_OK.
   Result<void> access(const std::string& base, const std::string& path, int mode, bool follow);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "kernel/vfs/HostFs.h"
+#include "kernel/vfs/HostStat.h"
 #include "kernel/vfs/Permission.h"
 
 namespace lx::lxfs {
@@ -188,6 +189,15 @@ Result<abi::Stat> LxInode::stat_child(std::string_view name) {
   st.st_mode = m->mode;
   st.st_rdev = m->rdev;
   return st;
+}
+
+Result<abi::Timespec> LxInode::birth_time_child(std::string_view name) {
+  if (type_ != S_IFDIR) return err(ENOSYS);
+  TRY(permission(kMayExec, caller_credentials()));
+  if (reserved(name)) return err(ENOENT);
+  if (name.size() > 255) return err(ENAMETOOLONG);
+  const std::string n(name);
+  return statx_btime_at(fd(), n.c_str());
 }
 
 Result<std::string> LxInode::readlink() {

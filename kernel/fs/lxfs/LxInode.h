@@ -85,6 +85,8 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   Result<void> rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) override;
   // stat(2) of an entry: one host fstatat and one getxattrat, no lookup.
   Result<abi::Stat> stat_child(std::string_view name) override;
+  // statx's btime of an entry: one host statx (the host file's own).
+  Result<abi::Timespec> birth_time_child(std::string_view name) override;
 
   Result<std::string> readlink() override;
   Result<OpenFileRef> open(int flags) override;
