@@ -193,6 +193,15 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, 
     }
     const PathLoc dir = w.dir();
     const std::string name = w.last();
+    if (excl && !dir.mnt->read_only && final_is_plain_entry(w)) {
+      // O_EXCL (tar's every file): create first, the name is free in the
+      // common case and Inode::create says EEXIST itself; this saves the
+      // lookup. Any other failure takes the lookup below, which orders the
+      // errors as Linux does (EEXIST before EACCES, ENOENT...).
+      Result<OpenFileRef> made = dir.inode->create(name, mode, flags, cred());
+      if (made.ok()) return created_file(std::move(made.value()), dir, name, created);
+      if (made.error() == EEXIST) return err(EEXIST);
+    }
     Result<PathLoc> found = w.lookup_last();
     if (found.ok()) {
       if (excl) return err(EEXIST);
@@ -216,13 +225,16 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, 
       PathLoc loc = TRY(w.lookup_last());
       return open_existing(loc, flags);
     }
-    OpenFileRef f = TRY(std::move(made));
-    f->set_guest_path(path_child(dir.path, name));
-    *created = true;
-    if (notify_->active()) notify_->event(key_of(*dir.inode), in::kCreate, name);
-    f->set_mount_flags(dir.mnt->noexec, dir.mnt->nosuid);
-    return f;
+    return created_file(TRY(std::move(made)), dir, name, created);
   }
+}
+
+OpenFileRef Vfs::created_file(OpenFileRef f, const PathLoc& dir, const std::string& name, bool* created) {
+  f->set_guest_path(path_child(dir.path, name));
+  *created = true;
+  if (notify_->active()) notify_->event(key_of(*dir.inode), in::kCreate, name);
+  f->set_mount_flags(dir.mnt->noexec, dir.mnt->nosuid);
+  return f;
 }
 
 Result<OpenFileRef> Vfs::open_plain_child(PathWalker& w, int flags, unsigned resolve) {

@@ -153,6 +153,8 @@ class Vfs {
   // *same is set when the result is an existing description reached
   // through a magic link: the caller must not rename it or change its flags.
   Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same, bool* created);
+  // The tail of a successful O_CREAT: guest path, IN_CREATE, mount flags.
+  OpenFileRef created_file(OpenFileRef f, const PathLoc& dir, const std::string& name, bool* created);
   // Read-only opens of a plain final name, through Inode::open_child; null
   // when the normal walk must decide (w then stands at the final name's parent).
   Result<OpenFileRef> open_plain_child(PathWalker& w, int flags, unsigned resolve);

@@ -3,7 +3,8 @@
 (as root, on an lxfs root) runs `tar x` and `chown -R`, then check from the
 host that every entry the guest created carries valid metadata that fits
 its host type (no data without metadata, no metadata contradicting the
-type), that link files hold a target, and that the next mount empties the
+type; an entry without xattr must have host attributes lxfs itself makes
+in place: ours, owner access, no set-id bits), that link files hold a target, and that the next mount empties the
 staging directory. The documented figure is 100 iterations (--iterations).
 
 usage: lxfs_crash.py LX [--iterations=N] [--seed=S]
