@@ -193,11 +193,12 @@ Result<OpenFileRef> Vfs::open_creating(PathWalker& w, int flags, unsigned mode, 
     }
     const PathLoc dir = w.dir();
     const std::string name = w.last();
-    if (excl && !dir.mnt->read_only && final_is_plain_entry(w)) {
+    if (excl && !dir.mnt->read_only && final_is_plain_entry(w) && dir.inode->permission(kMayExec, cred()).ok()) {
       // O_EXCL (tar's every file): create first, the name is free in the
       // common case and Inode::create says EEXIST itself; this saves the
-      // lookup. Any other failure takes the lookup below, which orders the
-      // errors as Linux does (EEXIST before EACCES, ENOENT...).
+      // lookup. Search permission first (Linux checks it before EEXIST;
+      // tmpfs's create would not); any other failure takes the lookup
+      // below, which orders the errors as Linux does.
       Result<OpenFileRef> made = dir.inode->create(name, mode, flags, cred());
       if (made.ok()) return created_file(std::move(made.value()), dir, name, created);
       if (made.error() == EEXIST) return err(EEXIST);

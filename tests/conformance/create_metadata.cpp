@@ -12,6 +12,7 @@
 
 #include <ftw.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 
@@ -79,6 +80,34 @@ TEST_F(CreateMetadata, OpenCreatExclOnAnExistingNameIsEexist) {
   errno = 0;
   EXPECT_EQ(-1, mkdir(P("d").c_str(), 0700));
   EXPECT_EQ(EEXIST, errno);
+}
+
+// errno of open(path, O_WRONLY|O_CREAT|O_EXCL) by uid/gid 1000 in a child (0: it worked).
+int ExclOpenAsUser(const std::string& path) {
+  fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return -2;
+  if (pid == 0) {
+    if (setresgid(1000, 1000, 1000) != 0 || setresuid(1000, 1000, 1000) != 0) _exit(255);
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    _exit(fd < 0 ? errno : 0);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -3;
+  return WEXITSTATUS(status);
+}
+
+TEST_F(CreateMetadata, OpenCreatExclChecksSearchPermissionBeforeEexist) {
+  ASSERT_EQ(0, chmod(dir_.c_str(), 0755));
+  ASSERT_EQ(0, mkdir(P("nosearch").c_str(), 0755));
+  ASSERT_TRUE(WriteFile(P("nosearch/f"), "x"));
+  ASSERT_EQ(0, chmod(P("nosearch").c_str(), 0776));  // others: rw, no x
+  EXPECT_EQ(EACCES, ExclOpenAsUser(P("nosearch/f")));
+  EXPECT_EQ(EACCES, ExclOpenAsUser(P("nosearch/new")));
+  ASSERT_EQ(0, mkdir(P("nowrite").c_str(), 0755));
+  ASSERT_TRUE(WriteFile(P("nowrite/f"), "x"));
+  EXPECT_EQ(EEXIST, ExclOpenAsUser(P("nowrite/f")));  // an existing name wins over the missing write bit
+  EXPECT_EQ(EACCES, ExclOpenAsUser(P("nowrite/new")));
 }
 
 TEST_F(CreateMetadata, UmaskTakesBitsFromNewFilesAndDirectories) {
