@@ -463,7 +463,7 @@ void register_file_attr(SyscallTable& t) {
         "EOPNOTSUPP");
   t.add(306, "syncfs", Support::Partial, sys_syncfs, {A::Fd}, "syncs the file the fd names, not its whole filesystem");
   t.add(332, "statx", Support::Partial, sys_statx, {A::DirFd, A::Path, A::AtFlags, A::Hex, A::Ptr},
-        "STATX_BASIC_STATS plus btime on hostfs; no mount id, attributes or direct-I/O alignment");
+        "STATX_BASIC_STATS plus btime on hostfs and lxfs; no mount id, attributes or direct-I/O alignment");
   t.add(452, "fchmodat2", Support::Full, sys_fchmodat2, {A::DirFd, A::Path, A::Mode, A::AtFlags});
 }
 
