@@ -348,17 +348,18 @@ Result<long> sys_statx(Task& task, const SyscallArgs& a) {
   }
   Statx x = to_statx(st);
   if (mask & kStatxBtime) {
-    // Only asked-for: finding the birth time costs another lookup.
-    Result<OpenFileRef> f = path.empty() ? (dirfd == abi::kAtFdCwd ? vfs.open("/", task.tg().cwd, abi::kOPath, 0)
-                                                                    : task.fds().get(dirfd))
-                                         : vfs.open(TRY(at_base(task, dirfd, path)), path,
-                                                    abi::kOPath | ((flags & abi::kAtSymlinkNofollow) ? abi::kONofollow : 0), 0);
-    if (f.ok()) {
-      Result<abi::Timespec> bt = f.value()->birth_time();
-      if (bt.ok()) {
-        x.stx_btime = stx_time(bt.value().tv_sec, bt.value().tv_nsec);
-        x.stx_mask |= kStatxBtime;
-      }
+    // Only asked-for: finding the birth time costs another host call at least.
+    Result<abi::Timespec> bt = err(ENODATA);
+    if (path.empty()) {
+      Result<OpenFileRef> f = dirfd == abi::kAtFdCwd ? vfs.open("/", task.tg().cwd, abi::kOPath, 0)
+                                                     : task.fds().get(dirfd);
+      if (f.ok()) bt = f.value()->birth_time();
+    } else {
+      bt = vfs.birth_time(TRY(at_base(task, dirfd, path)), path, !(flags & abi::kAtSymlinkNofollow));
+    }
+    if (bt.ok()) {
+      x.stx_btime = stx_time(bt.value().tv_sec, bt.value().tv_nsec);
+      x.stx_mask |= kStatxBtime;
     }
   }
   TRY(task.mem().write(UserPtr<Statx>{a[4]}, x));
@@ -462,7 +463,7 @@ void register_file_attr(SyscallTable& t) {
         "EOPNOTSUPP");
   t.add(306, "syncfs", Support::Partial, sys_syncfs, {A::Fd}, "syncs the file the fd names, not its whole filesystem");
   t.add(332, "statx", Support::Partial, sys_statx, {A::DirFd, A::Path, A::AtFlags, A::Hex, A::Ptr},
-        "STATX_BASIC_STATS plus btime on hostfs; no mount id, attributes or direct-I/O alignment");
+        "STATX_BASIC_STATS plus btime on hostfs and lxfs; no mount id, attributes or direct-I/O alignment");
   t.add(452, "fchmodat2", Support::Full, sys_fchmodat2, {A::DirFd, A::Path, A::Mode, A::AtFlags});
 }
 

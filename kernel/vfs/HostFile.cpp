@@ -44,7 +44,14 @@ class HostFile final : public OpenFile {
       : fd_(fd), mode_(id.mode), id_(std::pair<uint64_t, uint64_t>{id.dev, id.ino}) {
     set_status_flags(status_flags);
   }
-  ~HostFile() override { ::close(fd_); }
+  // Borrows fd from `owner` (kept alive as long as the file) instead of owning it.
+  HostFile(int fd, int status_flags, unsigned mode, std::shared_ptr<const void> owner)
+      : fd_(fd), mode_(mode), owner_(std::move(owner)) {
+    set_status_flags(status_flags);
+  }
+  ~HostFile() override {
+    if (!owner_) ::close(fd_);
+  }
 
   Result<abi::Timespec> birth_time() override {
     struct statx x;
@@ -168,6 +175,7 @@ class HostFile final : public OpenFile {
   std::optional<std::pair<uint64_t, uint64_t>> id_;  // (st_dev, st_ino): fixed for the description
   mutable std::optional<bool> positional_;
   mutable std::optional<bool> discards_;
+  std::shared_ptr<const void> owner_;  // set: fd_ is owner_'s, not ours to close
 };
 
 // Host readiness, for poll/select and for the generic layer's waits.
@@ -285,6 +293,11 @@ OpenFileRef make_host_fd_file(int host_fd, int status_flags) {
 
 OpenFileRef make_host_fd_file(int host_fd, int status_flags, const HostFileIdentity& id) {
   return std::make_shared<HostFile>(host_fd, status_flags, id);
+}
+
+OpenFileRef make_host_fd_file_borrowed(int host_fd, int status_flags, unsigned mode,
+                                       std::shared_ptr<const void> owner) {
+  return std::make_shared<HostFile>(host_fd, status_flags, mode, std::move(owner));
 }
 
 }  // namespace lx

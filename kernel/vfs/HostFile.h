@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "kernel/vfs/OpenFile.h"
 
@@ -21,5 +22,12 @@ struct HostFileIdentity {
   uint64_t dev, ino;
 };
 OpenFileRef make_host_fd_file(int host_fd, int status_flags, const HostFileIdentity& id);
+
+// The same for an fd that `owner` owns (say, the hostfs inode of a file just
+// created: one host fd serves both): the file keeps owner alive and never
+// closes host_fd. mode: the file's st_mode (type); its identity is asked of
+// the host only if needed.
+OpenFileRef make_host_fd_file_borrowed(int host_fd, int status_flags, unsigned mode,
+                                       std::shared_ptr<const void> owner);
 
 }  // namespace lx

@@ -123,7 +123,11 @@ Result<uint64_t> getxattr_nofollow(int dirfd, const char* name, const char* xnam
 class HostInode final : public Inode {
  public:
   HostInode(HostFd fd, const struct stat& st)
-      : fd_(std::move(fd)), type_(st.st_mode & S_IFMT), dev_(st.st_dev), ino_(st.st_ino), fresh_(st) {}
+      : fd_(std::move(fd)), type_(st.st_mode & S_IFMT), id_known_(true), dev_(st.st_dev), ino_(st.st_ino),
+        fresh_(st) {}
+  // A file its maker just created: the identity is asked of the host only
+  // if something compares it (creating needs no fstat).
+  HostInode(HostFd fd, unsigned type) : fd_(std::move(fd)), type_(type & S_IFMT) {}
 
   // keep_stat: the inode serves one operation (a lookup result), so its
   // first stat() may use this fstat; long-lived inodes (mount roots) may not.
@@ -140,7 +144,7 @@ class HostInode final : public Inode {
   unsigned type() const override { return type_; }
   bool same_file(const Inode& other) const override {
     const auto* h = dynamic_cast<const HostInode*>(&other);
-    return h && h->dev_ == dev_ && h->ino_ == ino_;
+    return h && h->identity() == identity();
   }
   const void* fs_id() const override { return &g_hostfs_id; }
 
@@ -184,6 +188,12 @@ class HostInode final : public Inode {
     struct stat st;
     if (::fstatat(fd(), n, &st, AT_SYMLINK_NOFOLLOW) < 0) return err(errno);
     return to_abi_stat(st);
+  }
+
+  Result<abi::Timespec> birth_time_child(std::string_view name) override {
+    char n[kNameBuf];
+    TRY(copy_name(name, n));
+    return statx_btime_at(fd(), n);
   }
 
   Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) override {
@@ -261,7 +271,8 @@ class HostInode final : public Inode {
   }
 
   Result<OpenFileRef> open(int flags) override {
-    const HostFileIdentity id{type_, dev_, ino_};
+    const auto [dev, ino] = identity();
+    const HostFileIdentity id{type_, dev, ino};
     if (flags & O_PATH) {
       int f = ::fcntl(fd(), F_DUPFD_CLOEXEC, 0);
       if (f < 0) return err(errno);
@@ -312,9 +323,22 @@ class HostInode final : public Inode {
   }
 
  private:
+  // (st_dev, st_ino); (0, 0) if the host cannot say (a closed-over fd cannot fail fstat).
+  std::pair<uint64_t, uint64_t> identity() const {
+    if (!id_known_) {
+      struct stat st;
+      if (::fstat(fd(), &st) < 0) return {0, 0};
+      dev_ = st.st_dev;
+      ino_ = st.st_ino;
+      id_known_ = true;
+    }
+    return {dev_, ino_};
+  }
+
   HostFd fd_;
   unsigned type_;
-  uint64_t dev_, ino_;
+  mutable bool id_known_ = false;
+  mutable uint64_t dev_ = 0, ino_ = 0;
   std::optional<struct stat> fresh_;  // the lookup's own fstat, good for one stat()
 };
 
@@ -362,6 +386,10 @@ Result<InodeRef> make_hostfs_inode(int host_fd, const struct stat& st) {
   auto inode = std::make_shared<HostInode>(HostFd(host_fd), st);
   inode->forget_lookup_stat();  // long-lived, like make_hostfs_inode(int)'s
   return InodeRef(std::move(inode));
+}
+
+InodeRef make_hostfs_inode_created(int host_fd, unsigned type) {
+  return std::make_shared<HostInode>(HostFd(host_fd), type);
 }
 
 int hostfs_fd(const Inode& inode) {

@@ -22,6 +22,9 @@ Result<InodeRef> make_hostfs_root(const std::string& host_dir);
 Result<InodeRef> make_hostfs_inode(int host_fd);
 // The same for a caller that has just fstat'ed host_fd (no second fstat).
 Result<InodeRef> make_hostfs_inode(int host_fd, const struct stat& st);
+// The same for a file the caller has just created with type `type`: no
+// fstat; its identity (st_dev, st_ino) is asked of the host only if compared.
+InodeRef make_hostfs_inode_created(int host_fd, unsigned type);
 
 // The host fd behind a hostfs inode, or -1 for other filesystems.
 int hostfs_fd(const Inode& inode);

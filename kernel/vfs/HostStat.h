@@ -2,12 +2,14 @@
 // host's layout is a libc detail while abi::Stat is the x86-64 kernel ABI.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include <cstring>
 
 #include "kernel/abi/Linux.h"
+#include "kernel/base/Result.h"
 
 namespace lx {
 
@@ -30,6 +32,15 @@ inline abi::Stat to_abi_stat(const struct stat& s) {
   o.st_ctime_sec = s.st_ctim.tv_sec;
   o.st_ctime_nsec = s.st_ctim.tv_nsec;
   return o;
+}
+
+// statx's birth time of `name` in host directory dirfd, not followed;
+// ENODATA where the host filesystem keeps none.
+inline Result<abi::Timespec> statx_btime_at(int dirfd, const char* name) {
+  struct statx x;
+  if (::statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT, STATX_BTIME, &x) < 0) return err(errno);
+  if (!(x.stx_mask & STATX_BTIME)) return err(ENODATA);
+  return abi::Timespec{x.stx_btime.tv_sec, x.stx_btime.tv_nsec};
 }
 
 inline abi::StatFs to_abi_statfs(const struct statfs& s) {

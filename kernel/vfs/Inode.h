@@ -116,6 +116,9 @@ class Inode {
   // without making an inode for it: one host call where lookup() + stat()
   // take three. ENOSYS when the filesystem has no such shortcut.
   virtual Result<abi::Stat> stat_child(std::string_view name) { (void)name; return err(ENOSYS); }
+  // statx's birth time of the entry `name` here, not followed, in one host
+  // call (no inode, no open); ENOSYS when the filesystem has no shortcut.
+  virtual Result<abi::Timespec> birth_time_child(std::string_view name) { (void)name; return err(ENOSYS); }
   virtual Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) {
     (void)name; (void)xname; (void)value; return err(ENOSYS);
   }

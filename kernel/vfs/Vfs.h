@@ -86,6 +86,8 @@ class Vfs {
                            unsigned resolve = 0);
   // follow=false: do not follow a final symlink (lstat / AT_SYMLINK_NOFOLLOW).
   Result<abi::Stat> stat(const std::string& base, const std::string& path, bool follow);
+  // statx's btime (ENODATA where the host keeps none).
+  Result<abi::Timespec> birth_time(const std::string& base, const std::string& path, bool follow);
   Result<std::string> readlink(const std::string& base, const std::string& path);
   // access(2)/faccessat(2): mode is F_OK or a mask of R_OK|W_OK|X_OK.
   Result<void> access(const std::string& base, const std::string& path, int mode, bool follow);
@@ -151,6 +153,8 @@ class Vfs {
   // *same is set when the result is an existing description reached
   // through a magic link: the caller must not rename it or change its flags.
   Result<OpenFileRef> open_creating(PathWalker& w, int flags, unsigned mode, bool* same, bool* created);
+  // The tail of a successful O_CREAT: guest path, IN_CREATE, mount flags.
+  OpenFileRef created_file(OpenFileRef f, const PathLoc& dir, const std::string& name, bool* created);
   // Read-only opens of a plain final name, through Inode::open_child; null
   // when the normal walk must decide (w then stands at the final name's parent).
   Result<OpenFileRef> open_plain_child(PathWalker& w, int flags, unsigned resolve);

@@ -3,7 +3,8 @@
 (as root, on an lxfs root) runs `tar x` and `chown -R`, then check from the
 host that every entry the guest created carries valid metadata that fits
 its host type (no data without metadata, no metadata contradicting the
-type), that link files hold a target, and that the next mount empties the
+type; an entry without xattr must have host attributes lxfs itself makes
+in place: ours, owner access, no set-id bits), that link files hold a target, and that the next mount empties the
 staging directory. The documented figure is 100 iterations (--iterations).
 
 usage: lxfs_crash.py LX [--iterations=N] [--seed=S]
@@ -68,7 +69,13 @@ def check_tree(top):
             try:
                 v = os.getxattr(p, META, follow_symlinks=False)
             except OSError:
-                problems.append('%s: no metadata' % p)
+                # Made in place with the host's attributes as its metadata
+                # (README.md, "Metadata in the host's mode"): a regular file
+                # or directory of ours, owner access intact, no set-id bits.
+                owner_bits = 0o700 if host_type == stat.S_IFDIR else 0o600
+                if (host_type not in (stat.S_IFDIR, stat.S_IFREG) or st.st_uid != os.getuid()
+                        or st.st_mode & 0o7000 or st.st_mode & owner_bits != owner_bits):
+                    problems.append('%s: no metadata, and host attributes (%o) lxfs never makes' % (p, st.st_mode))
                 continue
             if len(v) != 24 or v[0] != 1:
                 problems.append('%s: malformed metadata %r' % (p, v))

@@ -52,7 +52,7 @@ Result<HostFd> LxInode::create_entry(int dirfd, std::string_view name, const Met
   if (name.size() > 255) return err(ENAMETOOLONG);
   const int staging = sb_->staging_fd.get();
   char tmp[64];
-  std::snprintf(tmp, sizeof tmp, "n%d.%llu", static_cast<int>(::getpid()),
+  std::snprintf(tmp, sizeof tmp, "n%ld.%llu", sb_->pid,
                 static_cast<unsigned long long>(g_next_tmp.fetch_add(1)));
   auto discard = [&](int e) -> Result<HostFd> {
     if (::unlinkat(staging, tmp, 0) < 0 && errno == EISDIR) (void)::unlinkat(staging, tmp, AT_REMOVEDIR);
@@ -74,26 +74,53 @@ Result<Meta> LxInode::new_meta(unsigned mode, uint64_t rdev, const Credentials& 
   return Meta{o.uid, o.gid, o.mode, rdev};
 }
 
+bool LxInode::host_creates(const Meta& m) const {
+  const unsigned type = m.mode & S_IFMT;
+  const unsigned owner_bits = type == S_IFDIR ? 0700u : type == S_IFREG ? 0600u : 0u;
+  // Our host user (uid/gid 0 in host_meta) in a directory that hands out
+  // our group; bits the host's mode holds as they are, the provider's own
+  // access intact, and none the umask would take away.
+  return host_dir_plain_ && owner_bits != 0 && m.uid == 0 && m.gid == 0 && m.rdev == 0 &&
+         (m.mode & 07000) == 0 && (m.mode & owner_bits) == owner_bits && (m.mode & sb_->host_umask & 0777) == 0;
+}
+
 Result<OpenFileRef> LxInode::create(std::string_view name, unsigned mode, int flags, const Credentials& cred) {
   const Meta m = TRY(new_meta(S_IFREG | (mode & 07777), 0, cred));
-  HostFd f = TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [&](int staging, const char* tmp) {
-    return open_new_file(staging, tmp, flags & kCreateOpenFlags);
-  }));
-  // One fstat serves the inode and the open file (whose first write would
-  // otherwise ask for the file's type).
-  struct stat st;
-  if (::fstat(f.get(), &st) < 0) return err(errno);
-  const int dup = ::fcntl(f.get(), F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) return err(errno);
-  InodeRef h = TRY(make_hostfs_inode(dup, st));
-  auto inode = std::make_shared<LxInode>(sb_, std::move(h), false, S_IFREG, m);
-  inode->remember(m);  // tar's fchown, fchmod and futimens follow: no host reads for them
-  return make_lx_file(std::move(inode),
-                      make_host_fd_file(f.release(), flags, HostFileIdentity{st.st_mode, st.st_dev, st.st_ino}));
+  const bool in_host = host_creates(m);
+  HostFd f;
+  if (in_host) {
+    // The name appears with its final mode in one host call: nothing to
+    // stage (an O_EXCL create is as atomic as the rename).
+    if (reserved(name)) return err(EPERM);
+    const std::string n(name);
+    const int h = retry_eintr([&] {
+      return ::openat(fd(), n.c_str(), (flags & kCreateOpenFlags) | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+                      m.mode & 0777);
+    });
+    if (h < 0) return err(errno);
+    f = HostFd(h);
+  } else {
+    f = TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [&](int staging, const char* tmp) {
+      return open_new_file(staging, tmp, flags & kCreateOpenFlags);
+    }));
+  }
+  // One host fd serves the inode and the open file, and nobody asks the
+  // host for the new file's type or identity unless it is compared.
+  const int host_fd = f.release();
+  InodeRef h = make_hostfs_inode_created(host_fd, S_IFREG);
+  auto inode = std::make_shared<LxInode>(sb_, h, false, S_IFREG, m);
+  inode->path_fd_ = false;
+  inode->remember(m, in_host);  // tar's fchown, fchmod and futimens follow: no host reads for them
+  return make_lx_file(std::move(inode), make_host_fd_file_borrowed(host_fd, flags, S_IFREG, std::move(h)));
 }
 
 Result<void> LxInode::mkdir(std::string_view name, unsigned mode, const Credentials& cred) {
   const Meta m = TRY(new_meta(S_IFDIR | (mode & 07777), 0, cred));
+  if (host_creates(m)) {
+    if (reserved(name)) return err(EPERM);
+    const std::string n(name);
+    return host_void(::mkdirat(fd(), n.c_str(), m.mode & 0777));
+  }
   TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [](int staging, const char* tmp) -> Result<HostFd> {
     if (::mkdirat(staging, tmp, 0755) < 0) return err(errno);
     // Not O_PATH: fsetxattr works on this fd directly (no /proc detour).
@@ -127,13 +154,39 @@ Result<void> LxInode::symlink(std::string_view name, const std::string& target, 
   return {};
 }
 
+Result<void> LxInode::host_chmod(unsigned perm) {
+  if (!path_fd_) return host_void(::fchmod(fd(), perm));
+  // fchmodat2 (6.6) takes an O_PATH fd with AT_EMPTY_PATH; older hosts go through /proc.
+  constexpr long kSysFchmodat2 = 452;
+  if (::syscall(kSysFchmodat2, fd(), "", perm, AT_EMPTY_PATH) == 0) return {};
+  if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) return err(errno);
+  return host_void(::chmod(fd_proc_path(fd()).c_str(), perm));
+}
+
 Result<void> LxInode::set_meta(const Meta& m) {
   if (host_->type() != S_IFLNK) {
-    TRY(write_meta(fd(), m));
-    if (type_ == S_IFDIR)
-      sb_->cache.dir_meta_changed();
-    else
-      sb_->cache.file_meta_changed();  // other hard links' copies
+    const std::optional<Meta> cur = cached_meta();
+    // Nothing changes (tar's fchown to the owner it created as): no write.
+    if (cur && *cur == m) return {};
+    const auto bump = [&] {
+      if (type_ == S_IFDIR)
+        sb_->cache.dir_meta_changed();
+      else
+        sb_->cache.file_meta_changed();  // other hard links' copies
+    };
+    // No xattr and only permission bits change: the host's mode says it,
+    // one host call as atomic as a setxattr.
+    const unsigned owner_bits = type_ == S_IFDIR ? 0700u : 0600u;
+    if (cur && meta_in_host_ && (type_ == S_IFREG || type_ == S_IFDIR) && cur->uid == m.uid && cur->gid == m.gid &&
+        (m.mode & S_IFMT) == (cur->mode & S_IFMT) && (m.mode & 07000) == 0 && (m.mode & owner_bits) == owner_bits) {
+      if (host_chmod(m.mode & 0777).ok()) {
+        bump();
+        remember(m, true);
+        return {};
+      }
+    }
+    TRY(write_meta(fd(), m, path_fd_));
+    bump();
     remember(m);
     return {};
   }
@@ -147,6 +200,7 @@ Result<void> LxInode::set_meta(const Meta& m) {
     return w;
   }));
   host_ = TRY(make_hostfs_inode(f.release()));
+  path_fd_ = false;
   sb_->cache.file_meta_changed();
   remember(m);
   return {};

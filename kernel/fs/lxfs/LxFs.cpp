@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -40,6 +41,21 @@ void empty_directory(int dir, int depth) {
   ::closedir(d);
 }
 
+// The provider's umask from /proc/self/status (umask(2) cannot read it
+// without changing it under other threads); 0777 if the host does not say.
+unsigned host_umask() {
+  const int f = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (f < 0) return 0777;
+  char buf[4096];
+  const ssize_t n = ::read(f, buf, sizeof buf - 1);
+  ::close(f);
+  if (n <= 0) return 0777;
+  buf[n] = '\0';
+  const char* p = std::strstr(buf, "\nUmask:");
+  if (!p) return 0777;
+  return static_cast<unsigned>(std::strtoul(p + 7, nullptr, 8)) & 0777;
+}
+
 }  // namespace
 
 Result<InodeRef> make_lxfs_root(const std::string& host_dir) {
@@ -54,13 +70,17 @@ Result<InodeRef> make_lxfs_root(const std::string& host_dir) {
   empty_directory(staging, 0);
   sb->host_uid = static_cast<uint32_t>(::geteuid());
   sb->host_gid = static_cast<uint32_t>(::getegid());
+  sb->host_umask = host_umask();
+  sb->pid = ::getpid();
   // The root inode keeps an open (not O_PATH) fd: every walk starts by
   // reading its metadata, which f*xattr does directly on such an fd.
   const int dup = ::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup < 0) return err(errno);
   InodeRef host = TRY(make_hostfs_inode(dup));
+  const abi::Stat host_st = TRY(host->stat());
   std::shared_ptr<lxfs::LxInode> r = TRY(lxfs::LxInode::wrap(std::move(sb), std::move(host), /*is_root=*/true));
   r->set_owns_cache();
+  r->set_root_host(host_st);
   return InodeRef(std::move(r));
 }
 

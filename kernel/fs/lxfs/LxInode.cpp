@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "kernel/vfs/HostFs.h"
+#include "kernel/vfs/HostStat.h"
 #include "kernel/vfs/Permission.h"
 
 namespace lx::lxfs {
@@ -35,8 +36,10 @@ std::optional<Meta> LxInode::cached_meta() const {
   return cache_;
 }
 
-void LxInode::remember(const Meta& m) {
+void LxInode::remember(const Meta& m, bool in_host) {
   cache_ = m;
+  meta_in_host_ = in_host;
+  has_fresh_ = false;  // the lookup's read is older than m
   cache_gen_ = type_ == S_IFDIR ? sb_->cache.dir_gen() : sb_->cache.file_gen();
   cache_expiry_ns_ = coarse_now_ns() + LxDirCache::kTtlNs;
 }
@@ -56,6 +59,11 @@ Result<std::shared_ptr<LxInode>> LxInode::wrap(std::shared_ptr<Super> sb, InodeR
 
 int LxInode::fd() const { return hostfs_fd(*host_); }
 
+void LxInode::set_root_host(const abi::Stat& host_st) {
+  path_fd_ = false;
+  host_dir_plain_ = !(host_st.st_mode & S_ISGID);
+}
+
 bool LxInode::same_file(const Inode& other) const {
   const auto* o = dynamic_cast<const LxInode*>(&other);
   return o && host_->same_file(*o->host_);
@@ -70,7 +78,8 @@ Result<Meta> LxInode::meta() {
 Result<abi::Stat> LxInode::guest_stat() {
   abi::Stat st = TRY(host_->stat());
   std::optional<Meta> m = cached_meta();
-  if (m) {
+  const bool cached = m.has_value();
+  if (cached) {
     has_fresh_ = false;
   } else if (has_fresh_) {
     m = fresh_;
@@ -78,10 +87,14 @@ Result<abi::Stat> LxInode::guest_stat() {
   } else if (!is_host_symlink(st)) {
     // By (parent, name) where the lookup left them: one getxattrat, where
     // an O_PATH fd alone needs a walk of its /proc link.
-    m = parent_host_ ? TRY(read_meta_at(hostfs_fd(*parent_host_), name_.c_str())) : TRY(read_meta(fd()));
+    m = parent_host_ ? TRY(read_meta_at(hostfs_fd(*parent_host_), name_.c_str())) : TRY(read_meta(fd(), path_fd_));
   }
-  if (!m || !meta_fits_host(m->mode & S_IFMT, st.st_mode & S_IFMT)) m = host_meta(st, sb_->host_uid, sb_->host_gid);
-  remember(*m);
+  bool in_host = cached && meta_in_host_;
+  if (!m || !meta_fits_host(m->mode & S_IFMT, st.st_mode & S_IFMT)) {
+    m = host_meta(st, sb_->host_uid, sb_->host_gid);
+    in_host = true;
+  }
+  remember(*m, in_host);
   st.st_uid = m->uid;
   st.st_gid = m->gid;
   st.st_mode = m->mode;
@@ -104,10 +117,13 @@ Result<InodeRef> LxInode::lookup(std::string_view name, const Credentials& cred)
   n->parent_host_ = host_;
   n->name_ = std::move(n_str);
   if (n->type_ == S_IFDIR) {
-    // Shared by later walks: the lookup's one-shot stats become the cached copy.
+    // Shared by later walks: the lookup's one-shot stats become the cached
+    // copy (host_->stat() is the lookup's own fstat: no host call).
+    const abi::Stat hs = TRY(n->host_->stat());
+    n->host_dir_plain_ = !(hs.st_mode & S_ISGID);
     if (n->has_fresh_) {
-      n->has_fresh_ = false;
-      n->remember(n->fresh_ ? *n->fresh_ : host_meta(TRY(n->host_->stat()), sb_->host_uid, sb_->host_gid));
+      const bool in_host = !n->fresh_;
+      n->remember(in_host ? host_meta(hs, sb_->host_uid, sb_->host_gid) : *n->fresh_, in_host);
     }
     hostfs_forget_lookup_stat(*n->host_);
     sb_->cache.insert(shared_from_this(), name, n);
@@ -173,6 +189,15 @@ Result<abi::Stat> LxInode::stat_child(std::string_view name) {
   st.st_mode = m->mode;
   st.st_rdev = m->rdev;
   return st;
+}
+
+Result<abi::Timespec> LxInode::birth_time_child(std::string_view name) {
+  if (type_ != S_IFDIR) return err(ENOSYS);
+  TRY(permission(kMayExec, caller_credentials()));
+  if (reserved(name)) return err(ENOENT);
+  if (name.size() > 255) return err(ENAMETOOLONG);
+  const std::string n(name);
+  return statx_btime_at(fd(), n.c_str());
 }
 
 Result<std::string> LxInode::readlink() {

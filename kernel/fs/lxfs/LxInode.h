@@ -24,6 +24,8 @@ struct Super {
   HostFd root_fd;     // the host directory (O_PATH)
   HostFd staging_fd;  // <root>/.lxcore: new entries are built here, then renamed into place
   uint32_t host_uid = 0, host_gid = 0;  // the provider's: such files appear as root's
+  unsigned host_umask = 0777;  // the provider's (0777 when unknown: nothing is made directly)
+  long pid = 0;                // names staging entries (read once: no getpid per create)
   LxDirCache cache;   // looked-up directories; generations of cached metadata
 };
 
@@ -53,8 +55,11 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   // The mount's root inode: its death empties the directory cache (whose
   // inodes hold the Super).
   void set_owns_cache() { owns_cache_ = true; }
-  // Remembers `m` as this inode's metadata (just written or read).
-  void remember(const Meta& m);
+  // Remembers `m` as this inode's metadata (just written or read);
+  // in_host: the file has no xattr, m is the host's own attributes.
+  void remember(const Meta& m, bool in_host = false);
+  // The mount's root: its fd is an open one, and whether its host directory is setgid.
+  void set_root_host(const abi::Stat& host_st);
   // Host stat with the guest metadata laid over it.
   Result<abi::Stat> guest_stat();
   // chmod/chown: rewrites our xattr in one setxattr (a host symlink is first
@@ -80,6 +85,8 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   Result<void> rename(std::string_view old_name, Inode& new_dir, std::string_view new_name, unsigned flags) override;
   // stat(2) of an entry: one host fstatat and one getxattrat, no lookup.
   Result<abi::Stat> stat_child(std::string_view name) override;
+  // statx's btime of an entry: one host statx (the host file's own).
+  Result<abi::Timespec> birth_time_child(std::string_view name) override;
 
   Result<std::string> readlink() override;
   Result<OpenFileRef> open(int flags) override;
@@ -102,6 +109,12 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   Result<HostFd> create_entry(int dirfd, std::string_view name, const Meta& m, unsigned rename_flags,
                               const std::function<Result<HostFd>(int staging, const char* tmp)>& make);
   Result<Meta> new_meta(unsigned mode, uint64_t rdev, const Credentials& cred);
+  // Whether a new entry with metadata m can be made in place by one host
+  // call (openat/mkdirat with the permission bits), no xattr: the host's own
+  // attributes then say exactly m (README.md, "Metadata in the host's mode").
+  bool host_creates(const Meta& m) const;
+  // chmod of a file without xattr, by the host's mode (README.md).
+  Result<void> host_chmod(unsigned perm);
 
   std::shared_ptr<Super> sb_;
   InodeRef host_;
@@ -116,6 +129,9 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   std::optional<Meta> cache_;
   uint64_t cache_gen_ = 0;
   int64_t cache_expiry_ns_ = 0;
+  bool meta_in_host_ = false;  // with cache_: the file has no xattr (cache_ is the host's attributes)
+  bool host_dir_plain_ = false;  // a directory known not setgid on the host: new entries get our group
+  bool path_fd_ = true;  // the host fd may be O_PATH: xattr calls go through /proc directly
   bool owns_cache_ = false;
   // Where the lookup found it (host parent, name): lets chown turn a host
   // symlink into a link file in place.

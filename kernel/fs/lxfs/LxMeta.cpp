@@ -119,9 +119,15 @@ Result<void> fd_removexattr(int fd, const char* name) {
   return host_void(rc);
 }
 
-Result<std::optional<Meta>> read_meta(int fd) {
+Result<std::optional<Meta>> read_meta(int fd, bool path_fd) {
   std::array<uint8_t, kMetaSize + 1> buf{};
-  Result<uint64_t> n = fd_getxattr(fd, kMetaXattr, buf);
+  Result<uint64_t> n = err(EBADF);
+  if (path_fd) {
+    const ssize_t r = ::getxattr(fd_proc_path(fd).c_str(), kMetaXattr, buf.data(), buf.size());
+    n = r < 0 ? Result<uint64_t>(err(errno)) : Result<uint64_t>(static_cast<uint64_t>(r));
+  } else {
+    n = fd_getxattr(fd, kMetaXattr, buf);
+  }
   if (!n.ok()) {
     if (means_absent(n.error()) || n.error() == ERANGE) return std::optional<Meta>{};
     return err(n.error());
@@ -151,8 +157,10 @@ Result<std::optional<Meta>> read_meta_at(int dirfd, const char* name) {
   return decode_meta(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
 }
 
-Result<void> write_meta(int fd, const Meta& m) {
+Result<void> write_meta(int fd, const Meta& m, bool path_fd) {
   const auto b = encode_meta(m);
+  // The host refuses fsetxattr on O_PATH fds (EBADF): skip that try.
+  if (path_fd) return host_void(::setxattr(fd_proc_path(fd).c_str(), kMetaXattr, b.data(), b.size(), 0));
   return fd_setxattr(fd, kMetaXattr, b, 0);
 }
 

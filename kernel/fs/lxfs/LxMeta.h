@@ -46,10 +46,14 @@ Meta host_meta(const abi::Stat& st, uint32_t host_uid, uint32_t host_gid);
 
 // Reading and writing our xattr on an fd (O_PATH fds allowed). ENODATA,
 // ENOTSUP and EPERM (a host symlink) read as "no metadata".
-Result<std::optional<Meta>> read_meta(int fd);
+// path_fd: fd is (or may be) O_PATH, go through /proc at once.
+Result<std::optional<Meta>> read_meta(int fd, bool path_fd = false);
 // The same for entry `name` (one component) of directory dirfd, not followed.
 Result<std::optional<Meta>> read_meta_at(int dirfd, const char* name);
-Result<void> write_meta(int fd, const Meta& m);
+Result<void> write_meta(int fd, const Meta& m, bool path_fd = false);
+inline bool operator==(const Meta& a, const Meta& b) {
+  return a.uid == b.uid && a.gid == b.gid && a.mode == b.mode && a.rdev == b.rdev;
+}
 
 // Host xattr calls on an fd that may be O_PATH (then through its /proc link:
 // the host refuses f*xattr and AT_EMPTY_PATH on O_PATH fds).
