@@ -385,7 +385,8 @@ static void prefetch_buffer(struct prefetch* p, ulong addr, ulong len) {
 }
 
 /* Which arguments the provider will certainly read: pathnames (and xattr
- * names) and the data of small writes. Only a guess that saves copies: the
+ * names), the data of small writes and the fixed-size structs of common
+ * calls (signal masks and actions, timeouts, pollfds, iovec arrays). Only a guess that saves copies: the
  * provider checks every read against the records and falls back to reading
  * guest memory. Never futex words, which must be read at the time of use. */
 static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, ulong nr) {
@@ -406,12 +407,16 @@ static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, u
       prefetch_string(&p, a0);
       prefetch_string(&p, a1);
       break;
+    case 280: /* utimensat: the path (NULL for futimens) and the times */
+      prefetch_string(&p, a1);
+      prefetch_buffer(&p, a2, 32);
+      break;
     case 190: case 193: case 199: case 254: case 257: case 258: case 259: case 260: case 261:
-    case 262: case 263: case 267: case 268: case 269: case 280: case 322: case 332: case 437:
+    case 262: case 263: case 267: case 268: case 269: case 322: case 332: case 437:
     case 439: case 452:
       /* fsetxattr fgetxattr fremovexattr inotify_add_watch openat mkdirat mknodat
        * fchownat futimesat newfstatat unlinkat readlinkat fchmodat faccessat
-       * utimensat execveat statx openat2 faccessat2 fchmodat2 */
+       * execveat statx openat2 faccessat2 fchmodat2 */
       prefetch_string(&p, a1);
       break;
     case 264: case 265: case 316: /* renameat linkat renameat2 */
@@ -424,6 +429,35 @@ static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, u
       break;
     case 1: case 18: case 42: case 49: /* write pwrite64 connect bind */
       prefetch_buffer(&p, a1, a2);
+      break;
+    case 20: case 296: /* writev pwritev: the iovec array (the data is read separately) */
+      if (a2 <= 64) prefetch_buffer(&p, a1, a2 * 16);
+      break;
+    case 13: /* rt_sigaction: struct sigaction */
+      prefetch_buffer(&p, a1, 32);
+      break;
+    case 14: /* rt_sigprocmask: the set */
+      prefetch_buffer(&p, a1, 8);
+      break;
+    case 35: /* nanosleep */
+      prefetch_buffer(&p, a0, 16);
+      break;
+    case 230: /* clock_nanosleep */
+      prefetch_buffer(&p, a2, 16);
+      break;
+    case 7: /* poll: the pollfd array */
+      if (a1 <= 256) prefetch_buffer(&p, a0, a1 * 8);
+      break;
+    case 271: /* ppoll: pollfds, timeout, sigmask */
+      if (a1 <= 256) prefetch_buffer(&p, a0, a1 * 8);
+      prefetch_buffer(&p, a2, 16);
+      prefetch_buffer(&p, a3, 8);
+      break;
+    case 233: /* epoll_ctl: the event */
+      prefetch_buffer(&p, a3, 12);
+      break;
+    case 46: /* sendmsg: the msghdr */
+      prefetch_buffer(&p, a1, 56);
       break;
     case 44: /* sendto */
       prefetch_buffer(&p, a1, a2);
