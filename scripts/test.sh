@@ -15,10 +15,13 @@ scripts/tidy.sh build
 # The static guests are never sanitized: the ASan build reuses the conformance
 # binaries built above and skips their native runs, which already passed,
 # the Debian rootfs test (minutes of dpkg and apt; the normal run has it),
-# the benchmarks and the lxfs kill -9 stress test (a script killing providers:
-# nothing for the sanitizers to see), to stay within CI's 30 minutes.
+# the benchmarks, the lxfs kill -9 stress test (a script killing providers:
+# nothing for the sanitizers to see) and the system tests (whole programs:
+# python servers, tmux, dpkg; minutes under ASan, and the provider code they
+# reach is also reached by the unit, conformance and CLI tests run here), to
+# stay within CI's 30 minutes.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLX_SANITIZE=ON -DLX_BENCH=OFF \
   -DLX_GUEST_BINARY_DIR="$PWD/build/tests/conformance" >/dev/null
 cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'bench|native|debian' -E 'lxfs_kill9'
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'bench|native|debian|system' -E 'lxfs_kill9'
