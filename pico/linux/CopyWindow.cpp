@@ -23,11 +23,15 @@ CopyWindow::CopyWindow(lx_mailbox* mb) : mb_(mb) {}
 char* CopyWindow::in_base() const { return reinterpret_cast<char*>(mb_) + LX_IN_AREA_OFFSET; }
 char* CopyWindow::out_base() const { return reinterpret_cast<char*>(mb_) + LX_OUT_AREA_OFFSET; }
 
-void CopyWindow::open() {
-  open_ = true;
+void CopyWindow::reset(bool open) {
+  open_ = open;
   out_count_ = 0;
   out_used_ = 0;
   in_count_ = 0;
+}
+
+void CopyWindow::open() {
+  reset(true);
   const auto* area = reinterpret_cast<const lx_copy_area*>(in_base());
   uint32_t n = __atomic_load_n(&area->count, __ATOMIC_RELAXED);
   if (n > LX_IN_MAX_RECS) n = LX_IN_MAX_RECS;
@@ -45,10 +49,7 @@ void CopyWindow::publish() {
   auto* area = reinterpret_cast<lx_copy_area*>(out_base());
   std::memcpy(area->rec, out_, out_count_ * sizeof(lx_copy_rec));
   area->count = out_count_;
-  open_ = false;
-  out_count_ = 0;
-  out_used_ = 0;
-  in_count_ = 0;
+  reset(false);
 }
 
 const lx_copy_rec* CopyWindow::find_in(uint64_t addr) const {

@@ -48,6 +48,7 @@ class CopyWindow {
   lx::Result<void> flush(pid_t pid);
 
  private:
+  void reset(bool open);
   // A record copied out of shared memory and validated against the area.
   const lx_copy_rec* find_in(uint64_t addr) const;
   char* in_base() const;

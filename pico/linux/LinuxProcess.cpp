@@ -752,11 +752,15 @@ void LinuxProcess::flush_window(LinuxThread& t) {
   if (!t.window_.flush(pid_).ok()) t.window_fault_ = true;
 }
 
+void LinuxProcess::flush_overlapping(LinuxThread* t, uint64_t addr, size_t len) {
+  if (t && t->window_.overlaps_queued(addr, len)) flush_window(*t);
+}
+
 size_t LinuxProcess::read_memory_partial(uint64_t addr, void* dst, size_t len) {
-  if (LinuxThread* t = window_thread()) {
+  LinuxThread* t = window_thread();
+  if (t)
     if (size_t n = t->window_.read_partial(addr, dst, len)) return n;
-    if (t->window_.overlaps_queued(addr, len)) flush_window(*t);
-  }
+  flush_overlapping(t, addr, len);
   return read_direct(addr, dst, len);
 }
 
@@ -786,10 +790,9 @@ Result<void> LinuxProcess::residency(uint64_t addr, uint64_t pages, uint8_t* out
 }
 
 Result<void> LinuxProcess::read_memory(uint64_t addr, void* dst, size_t len) {
-  if (LinuxThread* t = window_thread()) {
-    if (t->window_.read(addr, dst, len)) return {};
-    if (t->window_.overlaps_queued(addr, len)) flush_window(*t);
-  }
+  LinuxThread* t = window_thread();
+  if (t && t->window_.read(addr, dst, len)) return {};
+  flush_overlapping(t, addr, len);
   if (read_direct(addr, dst, len) != len) return lx::err(EFAULT);
   return {};
 }
@@ -808,7 +811,7 @@ Result<void> LinuxProcess::write_direct(uint64_t addr, const void* src, size_t l
 
 Result<void> LinuxProcess::write_memory(uint64_t addr, const void* src, size_t len) {
   // Queued writes to the same bytes are older: they must land first.
-  if (LinuxThread* t = window_thread(); t && t->window_.overlaps_queued(addr, len)) flush_window(*t);
+  flush_overlapping(window_thread(), addr, len);
   return write_direct(addr, src, len);
 }
 

@@ -138,6 +138,8 @@ class LinuxProcess final : public Process {
   // belongs to this process and its copy window is open; else null.
   LinuxThread* window_thread() const;
   void flush_window(LinuxThread& t);
+  // Flushes t's queued writes if any overlaps [addr, addr+len) (t may be null).
+  void flush_overlapping(LinuxThread* t, uint64_t addr, size_t len);
   size_t read_direct(uint64_t addr, void* dst, size_t len);
   Result<void> write_direct(uint64_t addr, const void* src, size_t len);
 

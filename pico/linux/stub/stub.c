@@ -358,30 +358,35 @@ struct prefetch {
   uint32_t used; /* data bytes so far, from LX_COPY_DATA_OFFSET */
 };
 
-static void prefetch_string(struct prefetch* p, ulong addr) {
-  if (!addr || p->a->count >= LX_IN_MAX_RECS) return;
-  ulong room = LX_IN_AREA_SIZE - LX_COPY_DATA_OFFSET - p->used;
-  if (room > 4096) room = 4096; /* PATH_MAX */
-  char* dst = (char*)p->a + LX_COPY_DATA_OFFSET + p->used;
-  long n = lx_safe_strcpy(dst, (const char*)addr, room);
-  if (n <= 0) return; /* faulted or too long: the provider reads it itself */
+/* Where the next record's data goes, and how much fits there. */
+static char* prefetch_dst(const struct prefetch* p, ulong* room) {
+  *room = LX_IN_AREA_SIZE - LX_COPY_DATA_OFFSET - p->used;
+  return (char*)p->a + LX_COPY_DATA_OFFSET + p->used;
+}
+
+/* Publishes the n bytes just copied to prefetch_dst() as a record. */
+static void prefetch_add(struct prefetch* p, ulong addr, ulong n) {
   struct lx_copy_rec* r = &p->a->rec[p->a->count++];
   r->addr = addr;
   r->off = (uint32_t)(LX_COPY_DATA_OFFSET + p->used);
   r->len = (uint32_t)n;
-  p->used += (uint32_t)((n + 7) & ~7L);
+  p->used += (uint32_t)((n + 7) & ~7UL);
+}
+
+static void prefetch_string(struct prefetch* p, ulong addr) {
+  if (!addr || p->a->count >= LX_IN_MAX_RECS) return;
+  ulong room;
+  char* dst = prefetch_dst(p, &room);
+  if (room > 4096) room = 4096; /* PATH_MAX */
+  long n = lx_safe_strcpy(dst, (const char*)addr, room);
+  if (n > 0) prefetch_add(p, addr, (ulong)n); /* else faulted or too long: the provider reads it */
 }
 
 static void prefetch_buffer(struct prefetch* p, ulong addr, ulong len) {
   if (!addr || !len || p->a->count >= LX_IN_MAX_RECS) return;
-  if (len > LX_IN_AREA_SIZE - LX_COPY_DATA_OFFSET - p->used) return;
-  char* dst = (char*)p->a + LX_COPY_DATA_OFFSET + p->used;
-  if (lx_safe_copy(dst, (const void*)addr, len) != 0) return;
-  struct lx_copy_rec* r = &p->a->rec[p->a->count++];
-  r->addr = addr;
-  r->off = (uint32_t)(LX_COPY_DATA_OFFSET + p->used);
-  r->len = (uint32_t)len;
-  p->used += (uint32_t)((len + 7) & ~7UL);
+  ulong room;
+  char* dst = prefetch_dst(p, &room);
+  if (len <= room && lx_safe_copy(dst, (const void*)addr, len) == 0) prefetch_add(p, addr, len);
 }
 
 /* Which arguments the provider will certainly read: pathnames (and xattr
