@@ -104,15 +104,40 @@ void Kernel::handle_syscall(Task& task, uint64_t nr) {
     log_unimplemented(nr);
     ret = -ENOSYS;
   }
+  finish_syscall(task, nr, args, ret);
+}
+
+void Kernel::finish_syscall(Task& task, uint64_t nr, const SyscallArgs& args, long ret) {
+  pico::Registers& r = task.regs();
   if (ret == -EPIPE) raise_sigpipe(task, nr);
   if (config_.trace) trace_syscall(task, nr, args, ret);
+  const bool deferred = ret == -kDeferredIo;
   // rt_sigreturn and execve load a whole new register file.
-  if (task.regs_replaced || task.exited || task.tg().exiting) return;
+  if (task.regs_replaced || task.exited || task.tg().exiting) {
+    if (deferred) {
+      task.thread().disarm_socket_io();
+      task.io_finish = nullptr;
+    }
+    return;
+  }
   task.restart_pending = ret <= -kErestartsys && ret >= -kErestartRestartblock;
-  task.regs().rax = static_cast<uint64_t>(ret);
+  // A deferred result lands in rax when the thread resumes.
+  if (!deferred) task.regs().rax = static_cast<uint64_t>(ret);
   // What the syscall instruction itself does to these two.
   r.rcx = r.rip;
   r.r11 = r.rflags;
+}
+
+void Kernel::finish_socket_io(Task& task, const pico::Event& ev) {
+  auto finish = std::move(task.io_finish);
+  task.io_finish = nullptr;
+  long ret = -EIO;
+  if (finish) {
+    Result<long> res = finish(task, ev.io_result, ev.io_interrupted);
+    ret = res.ok() ? res.value() : -static_cast<long>(res.error());
+  }
+  const pico::Registers& r = task.regs();
+  finish_syscall(task, task.syscall_nr, SyscallArgs{r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9}, ret);
 }
 
 }  // namespace lx

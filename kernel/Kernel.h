@@ -94,6 +94,10 @@ class Kernel {
 
   // Handles one syscall event for task (big lock held).
   void handle_syscall(Task& task, uint64_t nr);
+  // Stores a syscall's result (or leaves it to deferred socket I/O).
+  void finish_syscall(Task& task, uint64_t nr, const SyscallArgs& args, long ret);
+  // An armed pico::SocketIo reported back instead of ending the syscall.
+  void finish_socket_io(Task& task, const pico::Event& ev);
 
  private:
   void raise_sigpipe(Task& task, uint64_t nr);

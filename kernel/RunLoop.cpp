@@ -42,6 +42,8 @@ void Kernel::task_main(Task* t) {
     pico::Event ev = t->thread().run();
     lock.lock();
     t->running_guest = false;
+    // The armed socket I/O ended the syscall by itself unless it reports.
+    if (ev.kind != pico::EventKind::SocketIoDone) t->io_finish = nullptr;
     switch (ev.kind) {
       case pico::EventKind::Syscall:
         if (ev.foreign_abi) {
@@ -53,6 +55,9 @@ void Kernel::task_main(Task* t) {
         break;
       case pico::EventKind::Fault:
         handle_fault(*t, ev);
+        break;
+      case pico::EventKind::SocketIoDone:
+        finish_socket_io(*t, ev);
         break;
       case pico::EventKind::Interrupt:
         break;

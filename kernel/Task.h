@@ -11,6 +11,7 @@
 #include <array>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -205,6 +206,12 @@ class Task {
   // rax holds a -kErestart* code from the last syscall: signal delivery
   // turns it into EINTR or re-executes the syscall.
   bool restart_pending = false;
+  // Set while the syscall ends with socket I/O armed on the pico thread
+  // (kDeferredIo): finishes the syscall from the host's result if the
+  // backend reports back (SocketIoDone); dropped at the next other event.
+  // A signal taken before the thread resumes cancels the I/O and restarts
+  // the syscall (deliver_signals), as if it came just before the syscall.
+  std::function<Result<long>(Task&, int64_t result, bool interrupted)> io_finish;
   bool exited = false;  // this thread called exit / was killed: leave the loop
   bool vfork_done = true;  // false while waiting for a CLONE_VFORK child
 

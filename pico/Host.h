@@ -29,6 +29,9 @@ enum class EventKind {
   Fault,      // guest code faulted: signo/si_code/fault_addr describe it
   Interrupt,  // Thread::interrupt() was called (or a host signal arrived)
   Exited,     // the host side of the process is gone (killed, crashed)
+  // An armed SocketIo did not end the syscall by itself: it failed with
+  // nothing moved, or an interrupt() ended its wait (Event::io_*).
+  SocketIoDone,
 };
 
 struct Event {
@@ -39,6 +42,24 @@ struct Event {
   int si_code = 0;
   uint64_t fault_addr = 0;
   int wait_status = 0;  // for Exited: host wait status of the process
+  int64_t io_result = 0;  // SocketIoDone: bytes moved, or -errno if none
+  bool io_interrupted = false;  // SocketIoDone: interrupt() ended the wait
+};
+
+// Socket I/O that a syscall ends with, made by the guest's own host process
+// straight between the socket and guest memory, so the bytes are copied
+// once, as on Linux, and the provider thread is free meanwhile. The host
+// never blocks on it: the backend waits for readiness itself, and
+// interrupt() ends such a wait.
+struct SocketIo {
+  int fd = -1;  // the socket in the guest's host process (Process::lend_socket)
+  bool send = false;
+  uint64_t buf = 0, len = 0;  // one guest buffer, range-checked by the caller
+  int flags = 0;  // host MSG_* flags (the backend adds MSG_DONTWAIT)
+  // Bytes to move before the syscall is done (0: whatever one transfer
+  // moves), waiting for room or data in between when `wait` is set.
+  uint64_t want = 0;
+  bool wait = false;
 };
 
 enum Prot : int { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
@@ -75,6 +96,15 @@ class Thread {
   // wait for another thread, a timer, a host fd): a backend that busy-waits
   // for the answer may stop doing so. Called with the thread stopped.
   virtual void note_blocking() {}
+  // The syscall being handled ends with `io` when run() next resumes this
+  // thread: its byte count (or EOF, or EAGAIN when not waiting) becomes
+  // rax and the guest goes on, unless run() returns SocketIoDone. False if
+  // the backend does not offer it (the caller copies through the provider).
+  virtual bool arm_socket_io(const SocketIo& io) {
+    (void)io;
+    return false;
+  }
+  virtual void disarm_socket_io() {}
 
   // Address-space operations, carried out by this (stopped) thread on behalf
   // of its whole process. Addresses are always fixed: the kernel owns layout.
@@ -161,6 +191,17 @@ class Process {
   // Bytes of the FP state area in a signal frame (see Thread::save_fpstate):
   // the XSAVE size for the enabled features plus 4 (FP_XSTATE_MAGIC2).
   virtual uint64_t fpstate_size() const = 0;
+
+  // A copy of the provider's host socket `host_fd` in this process, for
+  // SocketIo; `via` is a stopped thread of this process. The copy keeps the
+  // host socket open until reclaim_socket, which the provider calls (from
+  // any thread, at any time) before it closes host_fd. Fork children do
+  // not inherit copies. ENOSYS: not offered.
+  virtual Result<int> lend_socket(Thread& via, int host_fd) {
+    (void)via, (void)host_fd;
+    return lx::err(ENOSYS);
+  }
+  virtual void reclaim_socket(int fd) { (void)fd; }
 
   // Tear the host side down now; threads' run() return Exited.
   virtual void kill() = 0;

@@ -109,6 +109,18 @@ Result<void> MsgData::walk(uint64_t n, Fn fn) {
   return {};
 }
 
+std::optional<abi::Iovec> MsgData::single_guest_buffer() const {
+  if (!mem_) return std::nullopt;
+  size_t idx = idx_;
+  uint64_t in = in_;
+  while (idx < iov_.size() && in == iov_[idx].len) {
+    ++idx;
+    in = 0;
+  }
+  if (idx >= iov_.size() || iov_[idx].len - in != remaining()) return std::nullopt;
+  return abi::Iovec{iov_[idx].base + in, iov_[idx].len - in};
+}
+
 Result<void> MsgData::take(std::span<uint8_t> dst) {
   uint64_t pos = 0;
   return walk(dst.size(), [&](uint64_t guest, uint8_t* k, uint64_t len, bool kernel) -> Result<void> {

@@ -65,6 +65,9 @@ class MsgData {
   Result<void> take(std::span<uint8_t> dst);
   // Stores src (<= remaining()) into the next bytes of the message.
   Result<void> put(std::span<const uint8_t> src);
+  // Guest mode: the rest of the message if it is one guest buffer (for I/O
+  // made straight on guest memory); nullopt otherwise.
+  std::optional<abi::Iovec> single_guest_buffer() const;
 
  private:
   template <typename Fn>
@@ -143,6 +146,19 @@ class Socket : public OpenFile {
   // receiver it found full instead.
   virtual WaitQueue* send_wait_queue() { return wait_queue(); }
   virtual bool send_ready() { return (poll_events() & (0x0004 | 0x0008)) != 0; }  // POLLOUT | POLLERR
+
+  // For socket I/O made by the guest's own host process (pico::SocketIo,
+  // net/HostIo.h): this socket's number there, and a reference that keeps
+  // the socket, and so that copy, alive while the I/O is in flight.
+  // ENOSYS: not a plain host socket.
+  struct HostLoan {
+    int fd = -1;
+    std::shared_ptr<void> pin;
+  };
+  virtual Result<HostLoan> lend_host_socket(Task& t) {
+    (void)t;
+    return err(ENOSYS);
+  }
 
   // ---- OpenFile: read/write are recv/send with no flags.
   Result<uint64_t> read(std::span<uint8_t> buf) override;

@@ -50,8 +50,11 @@ Result<void> wait_socket(Task& t, Socket& s, unsigned events, const Deadline& de
   return r;
 }
 
-Result<uint64_t> send_waiting(Task& t, Socket& s, MsgData& data, int flags, const SockAddr* to, MsgControl& control) {
+Result<uint64_t> send_waiting(Task& t, Socket& s, MsgData& data, int flags, const SockAddr* to, MsgControl& control,
+                              HostIoMode mode) {
   const bool may_block = socket_may_block(s, flags);
+  if (!(to && to->len) && control.rights.empty() && defer_send(t, s, data, flags, may_block, mode))
+    return err(kDeferredIo);
   const int family_flags = flags & ~abi::kMsgDontwait;
   const Deadline deadline = s.send_deadline();
   uint64_t sent = 0;
@@ -75,8 +78,9 @@ Result<uint64_t> send_waiting(Task& t, Socket& s, MsgData& data, int flags, cons
   }
 }
 
-Result<RecvResult> recv_waiting(Task& t, Socket& s, MsgData& data, int flags) {
+Result<RecvResult> recv_waiting(Task& t, Socket& s, MsgData& data, int flags, HostIoMode mode) {
   const bool may_block = socket_may_block(s, flags);
+  if (defer_recv(t, s, data, flags, may_block, mode)) return err(kDeferredIo);
   const int family_flags = flags & ~abi::kMsgDontwait;
   const Deadline deadline = s.recv_deadline();
   RecvResult total;

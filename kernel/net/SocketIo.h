@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kernel/base/Result.h"
+#include "kernel/net/HostIo.h"
 #include "kernel/net/Socket.h"
 
 namespace lx {
@@ -40,11 +41,14 @@ Result<void> wait_socket(Task& t, Socket& s, unsigned events, const Deadline& de
 
 // A whole send as send(2) makes it: a blocking stream send waits until all
 // of `data` is gone; bytes sent win over a later error.
-Result<uint64_t> send_waiting(Task& t, Socket& s, MsgData& data, int flags, const SockAddr* to, MsgControl& control);
+// `mode`: whether the transfer may be left to the guest's own host process
+// (net/HostIo.h); the result is then kDeferredIo.
+Result<uint64_t> send_waiting(Task& t, Socket& s, MsgData& data, int flags, const SockAddr* to, MsgControl& control,
+                              HostIoMode mode = HostIoMode::kNever);
 // A whole receive: waits for the first data unless non-blocking; with
 // MSG_WAITALL on a stream, until the buffer is full, end of file, a signal
 // or passed descriptors.
-Result<RecvResult> recv_waiting(Task& t, Socket& s, MsgData& data, int flags);
+Result<RecvResult> recv_waiting(Task& t, Socket& s, MsgData& data, int flags, HostIoMode mode = HostIoMode::kNever);
 // accept: waits for a connection unless non-blocking.
 Result<SocketRef> accept_waiting(Task& t, Socket& s);
 

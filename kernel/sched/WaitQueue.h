@@ -88,5 +88,8 @@ constexpr int kErestartsys = 512;        // restart if the handler has SA_RESTAR
 constexpr int kErestartnointr = 513;     // always restart
 constexpr int kErestartnohand = 514;     // restart unless a handler runs (then EINTR)
 constexpr int kErestartRestartblock = 516;
+// Not Linux's: the syscall ends with socket I/O that the guest's own host
+// process makes when the thread resumes (pico::SocketIo, Task::io_finish).
+constexpr int kDeferredIo = 530;
 
 }  // namespace lx

@@ -144,6 +144,14 @@ Result<void> setup_frame(Task& t, int sig, const SigInfo& info, SigAction& act) 
 bool deliver_signals(Task& t) {
   ThreadGroup& tg = t.tg();
   bool handler_ran = false;
+  if (t.io_finish && t.interrupted()) {
+    // The syscall's socket I/O has not started: drop it and restart the
+    // syscall around whatever the signal does.
+    t.thread().disarm_socket_io();
+    t.io_finish = nullptr;
+    t.regs().rax = static_cast<uint64_t>(-static_cast<long>(kErestartnointr));
+    t.restart_pending = true;
+  }
   for (;;) {
     if (t.exited || tg.exiting) return false;
     if (tg.stopped) {

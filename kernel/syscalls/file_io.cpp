@@ -47,27 +47,27 @@ Result<abi::Iovec> single_buffer(Task& task, uint64_t buf, uint64_t count) {
 Result<long> sys_read(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(readable_file(task, a[0]));
   abi::Iovec iov = TRY(single_buffer(task, a[1], a[2]));
-  return static_cast<long>(TRY(read_into_guest(task, *f, {&iov, 1}, std::nullopt)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, {&iov, 1}, std::nullopt, true)));
 }
 
 Result<long> sys_write(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(writable_file(task, a[0]));
   abi::Iovec iov = TRY(single_buffer(task, a[1], a[2]));
-  return static_cast<long>(TRY(write_from_guest(task, *f, {&iov, 1}, std::nullopt)));
+  return static_cast<long>(TRY(write_from_guest(task, *f, {&iov, 1}, std::nullopt, true)));
 }
 
 Result<long> sys_readv(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(readable_file(task, a[0]));
   std::vector<abi::Iovec> iov = TRY(read_guest_iovec(task.mem(), a[1], a[2]));
   if (iovec_total(iov) == 0) return 0;
-  return static_cast<long>(TRY(read_into_guest(task, *f, iov, std::nullopt)));
+  return static_cast<long>(TRY(read_into_guest(task, *f, iov, std::nullopt, true)));
 }
 
 Result<long> sys_writev(Task& task, const SyscallArgs& a) {
   OpenFileRef f = TRY(writable_file(task, a[0]));
   std::vector<abi::Iovec> iov = TRY(read_guest_iovec(task.mem(), a[1], a[2]));
   if (iovec_total(iov) == 0) return 0;
-  return static_cast<long>(TRY(write_from_guest(task, *f, iov, std::nullopt)));
+  return static_cast<long>(TRY(write_from_guest(task, *f, iov, std::nullopt, true)));
 }
 
 // Positional I/O: a negative offset is EINVAL before the fd is even looked

@@ -50,7 +50,10 @@ Result<long> sys_sendto(Task& t, const SyscallArgs& a) {
   MsgControl control;
   control.creds = abi::Ucred{t.tg().pid(), t.tg().uid, t.tg().gid};
   return static_cast<long>(
-      TRY(with_sigpipe(t, send_waiting(t, *h.sock, data, flags, to.len ? &to : nullptr, control), flags)));
+      TRY(with_sigpipe(t,
+                       send_waiting(t, *h.sock, data, flags, to.len ? &to : nullptr, control,
+                                    HostIoMode::kAllowedWithSigpipe),
+                       flags)));
 }
 
 Result<long> sys_recvfrom(Task& t, const SyscallArgs& a) {
@@ -58,7 +61,9 @@ Result<long> sys_recvfrom(Task& t, const SyscallArgs& a) {
   SocketHandle h = TRY(socket_fd(t, arg_int(a[0])));
   const int flags = arg_int(a[3]);
   MsgData data(t.mem(), {iov});
-  RecvResult r = TRY(recv_waiting(t, *h.sock, data, flags));
+  // Without an address to store, the transfer is all that is left.
+  const HostIoMode mode = a[4] ? HostIoMode::kNever : HostIoMode::kAllowed;
+  RecvResult r = TRY(recv_waiting(t, *h.sock, data, flags, mode));
   if (a[4]) TRY(write_sockaddr(t, r.from, a[4], a[5]));
   return static_cast<long>((flags & abi::kMsgTrunc) ? r.full_len : r.len);
 }

@@ -87,13 +87,14 @@ class IovCursor {
 
 namespace {
 
-Result<uint64_t> read_data(Task& task, OpenFile& file, std::span<const abi::Iovec> iov, std::optional<int64_t> pos) {
+Result<uint64_t> read_data(Task& task, OpenFile& file, std::span<const abi::Iovec> iov, std::optional<int64_t> pos,
+                           bool host_io) {
   // Sockets move their data to the guest themselves: a datagram is read
   // whole by one read(2), never split or merged by the bounce buffer.
   if (Socket* s = as_socket(file); s && !pos) {
     if (iovec_total(iov) == 0) return 0;  // sock_read_iter: nothing is consumed
     MsgData data(task.mem(), std::vector<abi::Iovec>(iov.begin(), iov.end()));
-    return TRY(recv_waiting(task, *s, data, 0)).len;
+    return TRY(recv_waiting(task, *s, data, 0, host_io ? HostIoMode::kAllowed : HostIoMode::kNever)).len;
   }
   const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
@@ -130,7 +131,8 @@ Result<uint64_t> read_data(Task& task, OpenFile& file, std::span<const abi::Iove
   return done;
 }
 
-Result<uint64_t> write_data(Task& task, OpenFile& file, std::span<const abi::Iovec> iov, std::optional<int64_t> pos) {
+Result<uint64_t> write_data(Task& task, OpenFile& file, std::span<const abi::Iovec> iov, std::optional<int64_t> pos,
+                            bool host_io) {
   const GuestMemory& mem = task.mem();
   const uint64_t total = iovec_total(iov);
   if (file.discards_writes()) return total;
@@ -139,7 +141,7 @@ Result<uint64_t> write_data(Task& task, OpenFile& file, std::span<const abi::Iov
     MsgData data(task.mem(), std::vector<abi::Iovec>(iov.begin(), iov.end()));
     MsgControl control;
     control.creds = abi::Ucred{task.tg().pid(), task.tg().uid, task.tg().gid};
-    return send_waiting(task, *s, data, 0, nullptr, control);
+    return send_waiting(task, *s, data, 0, nullptr, control, host_io ? HostIoMode::kAllowed : HostIoMode::kNever);
   }
   std::vector<uint8_t> bounce(std::min(total, kBounceSize));
   IovCursor cursor(iov);
@@ -170,15 +172,15 @@ Result<uint64_t> write_data(Task& task, OpenFile& file, std::span<const abi::Iov
 
 // vfs_read / vfs_write: a transfer of at least one byte is IN_ACCESS / IN_MODIFY.
 Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
-                                 std::optional<int64_t> pos) {
-  const uint64_t n = TRY(read_data(task, file, iov, pos));
+                                 std::optional<int64_t> pos, bool host_io) {
+  const uint64_t n = TRY(read_data(task, file, iov, pos, host_io));
   if (n > 0 && file.notify()) file.notify()->event(in::kAccess);
   return n;
 }
 
 Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
-                                  std::optional<int64_t> pos) {
-  const uint64_t n = TRY(write_data(task, file, iov, pos));
+                                  std::optional<int64_t> pos, bool host_io) {
+  const uint64_t n = TRY(write_data(task, file, iov, pos, host_io));
   if (n > 0 && file.notify()) file.notify()->event(in::kModify);
   return n;
 }

@@ -32,11 +32,13 @@ uint64_t iovec_total(std::span<const abi::Iovec> iov);
 // kernel streams (pipes) are drained as far as they hold data without
 // waiting again, regular files are filled as far as possible. `pos` set
 // means positional I/O that leaves the file offset alone.
+// `host_io`: read/readv may end with a socket transfer the guest's own host
+// process makes (kernel/net/HostIo.h); the result is then kDeferredIo.
 Result<uint64_t> read_into_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
-                                 std::optional<int64_t> pos);
+                                 std::optional<int64_t> pos, bool host_io = false);
 // write/writev/pwrite: chunk after chunk; a blocking pipe waits for room
 // until everything is written, anything else stops at a short write.
 Result<uint64_t> write_from_guest(Task& task, OpenFile& file, std::span<const abi::Iovec> iov,
-                                  std::optional<int64_t> pos);
+                                  std::optional<int64_t> pos, bool host_io = false);
 
 }  // namespace lx

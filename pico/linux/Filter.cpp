@@ -31,6 +31,7 @@ constexpr int kStubSyscalls[] = {
     SYS_recvmsg,      SYS_close,  // LX_CMD_MAP_FD: receive a host fd to map, then drop it
     SYS_getppid,      SYS_dup2,   // LX_CMD_FORK: check the child's parent, install its socket
     SYS_set_tid_address,          // LX_CMD_EXIT_THREAD: be told when the thread is gone
+    SYS_sendto,       SYS_recvfrom, SYS_ppoll,  // LX_CMD_RESUME_IO on a socket lent by the provider
 };
 // prctl only for this option (LX_CMD_FORK re-arms the death signal in the
 // child): the others would let a guest that jumps into stub code change

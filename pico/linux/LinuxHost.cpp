@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "pico/linux/LinuxProcess.h"
 #include "pico/linux/PrivateNetwork.h"
@@ -33,6 +34,9 @@ void spin_from_env(const char* name, uint32_t* out) {
 Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
   spin_from_env("LX_PROVIDER_SPIN_NS", &opts.provider_spin_ns);
   spin_from_env("LX_STUB_SPIN_NS", &opts.stub_spin_ns);
+  spin_from_env("LX_IO_SPIN_NS", &opts.io_spin_ns);
+  // LX_SOCKET_IO=0: copy socket data through the provider (for A/B runs).
+  if (const char* s = getenv("LX_SOCKET_IO"); s && std::string_view(s) == "0") opts.socket_io = false;
   // Before anything else: a private network that cannot be had must fail
   // the instance, never fall back to sharing the host's.
   std::unique_ptr<PrivateNetwork> net;

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -34,6 +35,7 @@ constexpr int kFdHigh = 10;  // parent-side fds are moved here so the child's du
 constexpr uint32_t kFpMagic1 = 0x46505853;  // FP_XSTATE_MAGIC1, in the FXSAVE software bytes
 constexpr uint32_t kFpMagic2 = 0x46505845;  // FP_XSTATE_MAGIC2, after the XSAVE area
 constexpr uint64_t kXfeatureTileData = 1ull << 18;  // AMX: only in frames of processes that asked
+constexpr uint64_t kLongIoBytes = 256 * 1024;  // a socket transfer this big takes ~100 us
 
 void futex_wake(volatile uint32_t* w) {
   syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAKE, 1, nullptr, nullptr, 0);
@@ -41,9 +43,10 @@ void futex_wake(volatile uint32_t* w) {
 
 // Shared futex (the word is in the memfd the stub maps too); 20 ms at most,
 // so callers can notice a process that died without waking them.
-void futex_wait_20ms(volatile uint32_t* w, uint32_t val) {
+// True if the wait timed out.
+bool futex_wait_20ms(volatile uint32_t* w, uint32_t val) {
   timespec ts{0, 20'000'000};
-  syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAIT, val, &ts, nullptr, 0);
+  return syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAIT, val, &ts, nullptr, 0) < 0 && errno == ETIMEDOUT;
 }
 
 // The stub times its spin with rdtsc (it has no clock_gettime); measured
@@ -258,27 +261,28 @@ void LinuxThread::post(uint32_t cmd) {
   if (__atomic_load_n(&mb_->stub_waiting, __ATOMIC_SEQ_CST)) futex_wake(&mb_->to_stub);
 }
 
-bool LinuxThread::wait_event() {
+uint32_t LinuxThread::proc_options_spin() const { return proc_.options().provider_spin_ns; }
+
+bool LinuxThread::wait_event(uint32_t first_spin_ns) {
+  uint32_t spin_ns = first_spin_ns;
   auto changed = [&] { return __atomic_load_n(&mb_->to_provider, __ATOMIC_ACQUIRE) != seen_; };
-  if (!changed()) {
-    // Spin first (see LinuxHostOptions), checking the clock only now and then.
-    uint64_t start = now_ns();
-    for (uint32_t i = 1; !changed(); ++i) {
+  for (;;) {
+    // Spin first (see LinuxHostOptions), checking the clock only now and
+    // then; again after every wake-up, since the stub wakes us early when
+    // it knows an event is near (socket I/O whose wait just ended).
+    const uint64_t start = now_ns();
+    for (uint32_t i = 1; spin_ns && !changed(); ++i) {
       LX_SPIN_RELAX();
-      if ((i & 255) == 0 && now_ns() - start > proc_.options().provider_spin_ns) break;
+      if ((i & 255) == 0 && now_ns() - start > spin_ns) break;
     }
-  }
-  if (!changed()) {
+    spin_ns = proc_.options().provider_spin_ns;
+    if (changed()) break;
     __atomic_store_n(&mb_->provider_waiting, 1, __ATOMIC_SEQ_CST);
-    while (!changed()) {
-      // The timeout lets us notice a host process that died without posting.
-      futex_wait_20ms(&mb_->to_provider, seen_);
-      if (!changed() && proc_.dead()) {
-        __atomic_store_n(&mb_->provider_waiting, 0, __ATOMIC_RELAXED);
-        return false;
-      }
-    }
+    // The timeout lets us notice a host process that died without posting.
+    const bool timed_out = !changed() && futex_wait_20ms(&mb_->to_provider, seen_);
     __atomic_store_n(&mb_->provider_waiting, 0, __ATOMIC_RELAXED);
+    if (changed()) break;
+    if (timed_out && proc_.dead()) return false;
   }
   seen_ = __atomic_load_n(&mb_->to_provider, __ATOMIC_ACQUIRE);
   return true;
@@ -301,8 +305,27 @@ Event LinuxThread::run() {
   }
   window_.publish();
   std::memcpy(&mb_->regs, &regs_, sizeof regs_);
-  post(LX_CMD_RESUME);
-  if (!wait_event()) return exited_event();
+  if (io_armed_) {
+    io_armed_ = false;
+    mb_->arg[0] = io_.send ? SYS_sendto : SYS_recvfrom;
+    mb_->arg[1] = static_cast<uint64_t>(io_.fd);
+    mb_->arg[2] = io_.buf;
+    mb_->arg[3] = io_.len;
+    mb_->arg[4] = static_cast<uint64_t>(static_cast<uint32_t>(io_.flags));
+    mb_->arg[5] = mb_->arg[6] = 0;
+    mb_->io_want = io_.want;
+    mb_->io_events = io_.wait ? (io_.send ? POLLOUT : POLLIN) : 0;
+    post(LX_CMD_RESUME_IO);
+    // A receive that may wait, or a big transfer, outlasts any spin: sleep
+    // at once and leave the CPU to the transfers (the stub wakes us when a
+    // wait ends). A small send is over in microseconds: spin as usual.
+    const bool long_io = (io_.wait && !io_.send) || io_.len >= kLongIoBytes;
+    if (!wait_event(long_io ? proc_.options().io_spin_ns : proc_.options().provider_spin_ns))
+      return exited_event();
+  } else {
+    post(LX_CMD_RESUME);
+    if (!wait_event()) return exited_event();
+  }
   Event ev;
   // Copy out before looking: another guest thread could be scribbling on it.
   std::memcpy(&regs_, &mb_->regs, sizeof regs_);
@@ -311,6 +334,13 @@ Event LinuxThread::run() {
       ev.kind = EventKind::Syscall;
       ev.syscall_nr = mb_->nr;
       ev.foreign_abi = mb_->arch != 0xc000003eu;  // AUDIT_ARCH_X86_64
+      window_.open();
+      t_window = {&proc_, proc_.serial_, this};
+      break;
+    case LX_EV_IO_DONE:
+      ev.kind = EventKind::SocketIoDone;
+      ev.io_result = mb_->ret;
+      ev.io_interrupted = mb_->io_kicked != 0;
       window_.open();
       t_window = {&proc_, proc_.serial_, this};
       break;
@@ -404,7 +434,28 @@ Result<void> LinuxThread::map_file(uint64_t addr, uint64_t len, int prot, bool s
 
 Result<Thread*> LinuxThread::create_thread() { return proc_.add_thread(*this); }
 
-Result<std::unique_ptr<Process>> LinuxThread::fork_process() { return proc_.fork_from(*this); }
+Result<std::unique_ptr<Process>> LinuxThread::fork_process() {
+  std::lock_guard<std::mutex> lock(proc_.lent_.mu());
+  std::unique_ptr<Process> child = TRY(proc_.fork_from(*this));
+  proc_.lent_.after_fork(*child);
+  return child;
+}
+
+bool LinuxThread::arm_socket_io(const SocketIo& io) {
+  // The stub's transfer may not reach its own memory (the arena).
+  if (!proc_.options().socket_io || io.fd < 0 || io.len == 0 || io.buf + io.len < io.buf ||
+      in_arena(io.buf, io.len))
+    return false;
+  io_ = io;
+  io_armed_ = true;
+  return true;
+}
+
+Result<int> LinuxProcess::lend_socket(Thread& via, int host_fd) {
+  auto& t = static_cast<LinuxThread&>(via);
+  if (&t.proc_ != this) return lx::err(EINVAL);
+  return lent_.lend(*this, t, host_fd);
+}
 
 Result<void> LinuxThread::exit_thread() {
   TRY(check_stopped());

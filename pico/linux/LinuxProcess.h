@@ -12,6 +12,7 @@
 
 #include "pico/Host.h"
 #include "pico/linux/CopyWindow.h"
+#include "pico/linux/LentSockets.h"
 #include "pico/linux/LinuxHost.h"
 #include "pico/linux/StubAbi.h"
 
@@ -40,6 +41,8 @@ class LinuxThread final : public Thread {
   Registers& regs() override { return regs_; }
   void interrupt() override;
   void note_blocking() override { mb_->provider_blocked = 1; }
+  bool arm_socket_io(const SocketIo& io) override;
+  void disarm_socket_io() override { io_armed_ = false; }
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
   Result<void> protect(uint64_t addr, uint64_t len, int prot) override;
@@ -58,7 +61,8 @@ class LinuxThread final : public Thread {
   // Posts a command and waits for its LX_EV_RESULT; ret < 0 is -errno.
   Result<long> call(uint32_t cmd);
   // Waits for the next event from the stub; false if the process died.
-  bool wait_event();
+  bool wait_event() { return wait_event(proc_options_spin()); }
+  bool wait_event(uint32_t first_spin_ns);
   lx_mailbox* mailbox() const { return mb_; }
   size_t slot() const { return slot_; }
   bool exited() const { return exited_.load(std::memory_order_acquire); }
@@ -73,6 +77,7 @@ class LinuxThread final : public Thread {
  private:
   friend class LinuxProcess;
   void post(uint32_t cmd);
+  uint32_t proc_options_spin() const;
   Event exited_event() const;
   Result<void> check_stopped() const;
   Result<uint64_t> frame_fpstate() const;
@@ -87,6 +92,8 @@ class LinuxThread final : public Thread {
   Registers regs_{};
   CopyWindow window_;  // open while a syscall of this thread is being handled
   bool window_fault_ = false;  // a flush of window_ failed: the syscall returns -EFAULT
+  SocketIo io_;  // armed for the next run() (LX_CMD_RESUME_IO)
+  bool io_armed_ = false;
 };
 
 class LinuxProcess final : public Process {
@@ -127,6 +134,8 @@ class LinuxProcess final : public Process {
   Result<void> send_fds(const int* fds, size_t n);
   Result<void> send_fd(int host_fd) { return send_fds(&host_fd, 1); }
   std::mutex& map_mu() { return map_mu_; }
+  Result<int> lend_socket(Thread& via, int host_fd) override;
+  void reclaim_socket(int fd) override { lent_.reclaim(fd); }
 
  private:
   LinuxProcess(pid_t pid, void* ctl, int map_sock, const LinuxHostOptions& opts)
@@ -162,6 +171,7 @@ class LinuxProcess final : public Process {
   // slots_[i] drives mailbox i; the stub finds its mailbox from its altstack.
   std::vector<std::unique_ptr<LinuxThread>> slots_;
   LinuxThread* main_ = nullptr;
+  LentSockets lent_;
 };
 
 }  // namespace pico

@@ -30,7 +30,7 @@
 #define LX_KICK_SIGNAL 63 /* provider -> stub: "stop and report" (Thread::interrupt) */
 #define LX_MAX_BPF 64
 
-#define LX_STUB_MAGIC 0x6c78737475620003ULL /* "lxstub" v3 */
+#define LX_STUB_MAGIC 0x6c78737475620004ULL /* "lxstub" v4 */
 /* Largest signal-frame FP area the stub builds for a thread's first entry
  * (AVX-512 needs 2.7 KiB; AMX tile data is never in a default frame). */
 #define LX_FP_ENTRY_MAX 8192
@@ -42,6 +42,7 @@ enum {
   LX_EV_FAULT = 3,   /* guest fault; signo/code/addr valid */
   LX_EV_KICK = 4,    /* interrupted by LX_KICK_SIGNAL */
   LX_EV_RESULT = 5,  /* a LX_CMD_HOST_SYSCALL finished; ret valid */
+  LX_EV_IO_DONE = 6, /* a LX_CMD_RESUME_IO needs the provider; ret, io_kicked valid */
 };
 
 /* Mailbox.cmd values (provider -> stub) */
@@ -61,6 +62,20 @@ enum {
    * arg[0] == 1: the thread group leader parks forever instead (its exit would
    * make the pid unusable for process_vm_* and /proc). No event follows. */
   LX_CMD_EXIT_THREAD = 6,
+  /* The guest's syscall ends with socket I/O the stub makes itself, straight
+   * on guest memory: arg[0] is SYS_sendto or SYS_recvfrom, arg[1..6] its
+   * arguments (buffer arg[2], length arg[3]; the stub adds MSG_DONTWAIT).
+   * The stub moves bytes until io_want of them moved (or the first transfer
+   * when io_want is 0), waiting for io_events with ppoll between transfers
+   * (never when io_events is 0). The byte count, or an EOF, becomes the
+   * guest's rax and the guest resumes, as after LX_CMD_RESUME. The stub
+   * reports LX_EV_IO_DONE instead, without resuming, when nothing moved
+   * and the call failed (ret = -errno; but EAGAIN with io_events 0 goes to
+   * the guest), or when LX_KICK_SIGNAL interrupted
+   * the wait (io_kicked = 1, ret = bytes moved so far or -EINTR). */
+  LX_CMD_RESUME_IO = 7,
+  /* Receive one fd on LX_MAP_FD and keep it; ret = its number. */
+  LX_CMD_RECV_FD = 8,
 };
 
 /* Register file: same order as pico::Registers. */
@@ -104,6 +119,9 @@ struct lx_mailbox {
    * stopped thread will resume through; valid at every event and at READY. */
   uint64_t fpstate;
   volatile uint32_t exit_word; /* LX_CMD_EXIT_THREAD: nonzero until the thread is gone */
+  uint32_t io_events; /* LX_CMD_RESUME_IO: poll events to wait for (0: never wait) */
+  uint64_t io_want;   /* LX_CMD_RESUME_IO: bytes to move before resuming */
+  volatile uint32_t io_kicked; /* set by the stub when a kick ended its wait */
   uint32_t pad3;
 };
 

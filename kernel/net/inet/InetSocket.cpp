@@ -74,6 +74,9 @@ InetSocket::InetSocket(int family, int type, int protocol, int host_fd)
     : Socket(family, type, protocol), fd_(host_fd) {}
 
 InetSocket::~InetSocket() {
+  // A copy left in a guest process would keep the connection open.
+  for (auto& [mm, fd] : loans_)
+    if (std::shared_ptr<Mm> m = mm.lock()) m->pico().reclaim_socket(fd);
   // A lingering close would block the provider on the host: the guest's
   // close returns at once and the host finishes the graceful close in the
   // background. An abortive linger (l_linger == 0, an RST) is kept.
@@ -215,6 +218,20 @@ Result<RecvResult> InetSocket::recvmsg(Task& t, MsgData& data, int flags) {
     if (r.value().len < n) break;  // drained (or end of stream)
   }
   return total;
+}
+
+Result<Socket::HostLoan> InetSocket::lend_host_socket(Task& t) {
+  if (!is_stream() || send_check_) return err(ENOSYS);
+  const std::shared_ptr<Mm>& mm = t.tg().mm_ref();
+  int fd = -1;
+  for (const auto& [w, n] : loans_)
+    if (w.lock() == mm) fd = n;
+  if (fd < 0) {
+    std::erase_if(loans_, [](const auto& l) { return l.first.expired(); });
+    fd = TRY(mm->pico().lend_socket(t.thread(), fd_));
+    loans_.emplace_back(mm, fd);
+  }
+  return HostLoan{fd, shared_from_this()};
 }
 
 // One host recvmsg of at most n bytes, stored into the message.

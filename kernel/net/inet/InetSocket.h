@@ -10,13 +10,17 @@
 #pragma once
 
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "kernel/net/Socket.h"
 #include "pico/Host.h"
 
 namespace lx {
 
-class InetSocket final : public Socket {
+class Mm;
+
+class InetSocket final : public Socket, public std::enable_shared_from_this<InetSocket> {
  public:
   // Takes ownership of host_fd (non-blocking, close-on-exec).
   InetSocket(int family, int type, int protocol, int host_fd);
@@ -52,6 +56,9 @@ class InetSocket final : public Socket {
   Result<long> ioctl(Task& task, unsigned cmd, uint64_t arg) override;
   unsigned poll_events() override;
   int host_poll_fd() const override { return fd_; }
+  // Stream sockets only (and never netlink's vetted ones): a copy of the
+  // host socket in t's host process, made once per process.
+  Result<HostLoan> lend_host_socket(Task& t) override;
 
  private:
   Result<void> wait_connected(Task& t);
@@ -61,6 +68,9 @@ class InetSocket final : public Socket {
   Result<RecvResult> recv_piece(MsgData& data, uint64_t n, int flags);
 
   SendCheck send_check_ = nullptr;
+  // Guest processes holding a copy of fd_ (pico Process::lend_socket), with
+  // its number there; each is reclaimed before fd_ closes.
+  std::vector<std::pair<std::weak_ptr<Mm>, int>> loans_;
 };
 
 }  // namespace lx

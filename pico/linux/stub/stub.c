@@ -38,6 +38,9 @@ typedef unsigned long ulong;
 #define NR_exit 60
 #define NR_getppid 110
 #define NR_set_tid_address 218
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_ppoll 271
 
 #define SIGTRAP 5
 #define SIGBUS 7
@@ -45,6 +48,8 @@ typedef unsigned long ulong;
 #define SIGILL 4
 #define SIGSEGV 11
 #define SIGSYS 31
+#define EINTR 4
+#define EAGAIN 11
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
   register long r10 __asm__("r10") = d;
@@ -276,19 +281,78 @@ static __attribute__((noreturn)) void exit_thread(struct lx_mailbox* mb) {
 /* The provider's deferred guest-memory writes (see StubAbi.h), in order.
  * The records come from shared memory the guest can also write, so they
  * are bounded to the area; where they point only concerns the guest. */
-static void apply_writes(struct lx_mailbox* mb) {
+static int apply_writes(struct lx_mailbox* mb) {
   struct lx_copy_area* a = out_area(mb);
   uint32_t n = a->count;
+  int ok = 1;
   if (n > LX_OUT_MAX_RECS) n = LX_OUT_MAX_RECS;
   for (uint32_t i = 0; i < n; ++i) {
     struct lx_copy_rec r = a->rec[i];
     if (r.off < LX_COPY_DATA_OFFSET || r.off > LX_OUT_AREA_SIZE || r.len > LX_OUT_AREA_SIZE - r.off) break;
     if (lx_safe_copy((void*)r.addr, (char*)a + r.off, r.len) != 0) {
       mb->regs.rax = (uint64_t)-14; /* EFAULT, as a copy_to_user failure in Linux */
+      ok = 0;
       break;
     }
   }
   a->count = 0;
+  return ok;
+}
+
+struct k_pollfd { int fd; short events, revents; };
+
+/* LX_CMD_RESUME_IO (see StubAbi.h). Returns 1 if the guest resumes with the
+ * result in rax, 0 if the provider must hear about it (LX_EV_IO_DONE). The
+ * arguments come from guest-writable memory: they can only make this thread
+ * do socket I/O the guest could ask for anyway. The kick is unblocked only
+ * inside ppoll, so a kick that came earlier ends the first wait at once. */
+static int socket_io(struct lx_mailbox* mb) {
+  const long nr = (long)mb->arg[0], fd = (long)mb->arg[1], flags = (long)mb->arg[4] | 0x40 /*MSG_DONTWAIT*/;
+  const ulong buf = mb->arg[2], len = mb->arg[3], want = mb->io_want;
+  const short events = (short)mb->io_events;
+  if (nr != NR_sendto && nr != NR_recvfrom) {
+    mb->ret = -38; /* ENOSYS */
+    return 0;
+  }
+  mb->io_kicked = 0;
+  ulong done = 0;
+  long r;
+  for (;;) {
+    r = sys6(nr, fd, (long)(buf + done), (long)(len - done), flags, 0, 0);
+    if (r > 0) {
+      done += (ulong)r;
+      if (done >= want || done >= len) break;
+      continue;
+    }
+    if (r == 0 || r != -EAGAIN || !events) break;
+    struct k_pollfd p = {(int)fd, events, 0};
+    const ulong mask = ~((1UL << (LX_KICK_SIGNAL - 1)) | (1UL << (SIGSEGV - 1)) | (1UL << (SIGBUS - 1)));
+    long w = sys6(NR_ppoll, (long)&p, 1, 0, (long)&mask, 8, 0);
+    if (w == -EINTR && mb->io_kicked) {
+      mb->ret = done ? (long)done : -EINTR;
+      return 0;
+    }
+    if (w < 0 && w != -EINTR) break;
+    /* The guest's next event is near: wake the provider now, so that its
+     * wake-up (tens of microseconds on small VMs) overlaps the transfer. */
+    if (__atomic_load_n(&mb->provider_waiting, __ATOMIC_SEQ_CST))
+      sys6(NR_futex, (long)&mb->to_provider, 1 /*FUTEX_WAKE*/, 1, 0, 0, 0);
+  }
+  if (done > 0) r = (long)done;
+  if (r < 0 && !(r == -EAGAIN && !events)) {
+    mb->ret = r;
+    return 0;
+  }
+  mb->regs.rax = (uint64_t)r;
+  return 1;
+}
+
+/* LX_CMD_RECV_FD: a socket the provider lends this process for
+ * LX_CMD_RESUME_IO, kept until the provider has it closed. */
+static long keep_fd(void) {
+  int fd;
+  long r = recv_fds(&fd, 1);
+  return r < 0 ? r : fd;
 }
 
 /* Runs provider commands until told to resume the guest. */
@@ -299,6 +363,13 @@ static void serve(struct lx_mailbox* mb) {
       apply_writes(mb);
       return;
     }
+    if (mb->cmd == LX_CMD_RESUME_IO) {
+      if (!apply_writes(mb) || socket_io(mb)) return;
+      in_area(mb)->count = 0;
+      mb->event = LX_EV_IO_DONE;
+      post_to_provider(mb);
+      continue;
+    }
     if (mb->cmd == LX_CMD_HOST_SYSCALL)
       mb->ret = sys6((long)mb->arg[0], (long)mb->arg[1], (long)mb->arg[2], (long)mb->arg[3],
                      (long)mb->arg[4], (long)mb->arg[5], (long)mb->arg[6]);
@@ -306,6 +377,8 @@ static void serve(struct lx_mailbox* mb) {
       mb->ret = new_thread(mb, mb->arg[0]);
     else if (mb->cmd == LX_CMD_MAP_FD)
       mb->ret = map_fd(mb);
+    else if (mb->cmd == LX_CMD_RECV_FD)
+      mb->ret = keep_fd();
     else if (mb->cmd == LX_CMD_FORK) {
       long r = fork_process(mb);
       if (r == 0) continue; /* the child: it posted LX_EV_READY instead */
@@ -475,6 +548,12 @@ static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, u
 
 static void handler(int sig, struct k_siginfo* si, void* ctx) {
   struct k_ucontext* uc = (struct k_ucontext*)ctx;
+  if (sig == LX_KICK_SIGNAL && (uc->mc.rip >> 32) == LX_ARENA_HI32) {
+    /* Only socket_io's ppoll lets a kick in while we run our own code: end
+     * that wait (ppoll returns -EINTR) and let it report. */
+    current_mailbox()->io_kicked = 1;
+    return;
+  }
   if (sig == SIGSEGV || sig == SIGBUS) {
     ulong ip = uc->mc.rip;
     if (ip >= (ulong)lx_safe_begin && ip < (ulong)lx_safe_end) {
