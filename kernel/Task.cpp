@@ -48,7 +48,7 @@ Task::~Task() {
 bool Task::sleep(const Deadline& deadline) {
   bool timed_out = false;
   if (lock) {
-    if (thread_) thread_->note_blocking();
+    thread_->note_blocking();
     while (!woken_ && !timed_out) {
       if (deadline.at)
         timed_out = cv_.wait_until(*lock, *deadline.at) == std::cv_status::timeout && !woken_;

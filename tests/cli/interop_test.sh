@@ -43,28 +43,7 @@ fail() {
 [ -x /bin/busybox ] || fail "/bin/busybox is missing: install Debian's busybox-static"
 [ -x $PYTHON ] || fail "$PYTHON is missing"
 
-# run NAME CMD...: stdout, stderr, status in $TMP/NAME.{out,err,status}; stdin from $TMP/NAME.in.
-run() {
-  name=$1
-  shift
-  in=/dev/null
-  [ -f "$TMP/$name.in" ] && in=$TMP/$name.in
-  "$@" <"$in" >"$TMP/$name.out" 2>"$TMP/$name.err"
-  echo $? >"$TMP/$name.status"
-}
-status_of() { cat "$TMP/$1.status"; }
-show() {
-  echo "--- $1: exit status $(status_of "$1")"
-  echo "--- stdout:"; head -c 3000 "$TMP/$1.out"
-  echo "--- stderr:"; head -c 3000 "$TMP/$1.err"
-}
-expect_status() {
-  [ "$(status_of "$1")" = "$2" ] || { show "$1" >&2; fail "$1 exited with $(status_of "$1"), expected $2"; }
-}
-expect_stdout() {
-  printf '%s\n' "$2" >"$TMP/expected"
-  cmp -s "$TMP/expected" "$TMP/$1.out" || { show "$1" >&2; fail "$1 printed something else than: $2"; }
-}
+. "$HERE/lib.sh"
 expect_ok() {
   expect_status "$1" 0
   expect_stdout "$1" "$2"
