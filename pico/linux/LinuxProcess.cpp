@@ -138,8 +138,11 @@ Result<ControlBlock> new_control_block(const LinuxHostOptions& opts, const std::
   auto* hdr = static_cast<lx_ctl_header*>(ctl);
   hdr->magic = LX_STUB_MAGIC;
   hdr->vdso_base = vdso;
-  hdr->spin_tsc = static_cast<uint32_t>(
-      std::min<uint64_t>(UINT32_MAX, uint64_t{opts.stub_spin_ns} * tsc_ticks_per_ms() / 1'000'000));
+  auto ticks = [](uint32_t ns) {
+    return static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, uint64_t{ns} * tsc_ticks_per_ms() / 1'000'000));
+  };
+  hdr->spin_tsc = ticks(opts.stub_spin_ns);
+  hdr->woke_spin_tsc = ticks(std::max(opts.stub_spin_ns, opts.stub_woke_spin_ns));
   hdr->bpf_len = static_cast<uint32_t>(filter.size());
   std::copy(filter.begin(), filter.end(), hdr->bpf);
   const FpLayout& fp = host_fp_layout();
