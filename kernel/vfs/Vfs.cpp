@@ -325,13 +325,18 @@ Result<abi::Stat> Vfs::stat(const std::string& base, const std::string& path, bo
   if (final_is_plain_entry(w)) {
     Result<abi::Stat> st = w.dir().inode->stat_child(w.last());
     if (!st.ok() && st.error() != ENOSYS) return st;
-    if (st.ok()) dcache_->note_child_type(w.dir(), w.last(), st.value().st_mode & abi::kSIfmt);
+    if (st.ok()) dcache_->note_stat(w.dir(), w.last(), st.value().st_mode & abi::kSIfmt, st.value().st_dev);
     // A symlink to follow goes the long way (the walk follows it).
     if (st.ok() && !(follow && (st.value().st_mode & abi::kSIfmt) == abi::kSIflnk)) return st;
   }
   PathLoc loc = TRY(w.resolve(follow));
-  return loc.inode->stat();
+  Result<abi::Stat> st = loc.inode->stat();
+  // `dir/.` and `dir/..` (ls -a) end at a cached directory: noted as itself.
+  if (st.ok()) dcache_->note_stat(loc, "", st.value().st_mode & abi::kSIfmt, st.value().st_dev);
+  return st;
 }
+
+void Vfs::begin_syscall() { dcache_->begin_call(); }
 
 Result<abi::Timespec> Vfs::birth_time(const std::string& base, const std::string& path, bool follow) {
   if (path.empty()) return err(ENOENT);

@@ -134,6 +134,10 @@ class Vfs {
   // The identity watches are keyed by; invalid if the inode cannot be stat'ed.
   static InodeKey key_of(Inode& inode);
 
+  // Called at the start of every guest syscall: what the directory cache
+  // notes about a name holds only across consecutive calls (DirCache.h).
+  void begin_syscall();
+
   // Whether the root mount is read-only.
   bool read_only() const { return ns_->root().read_only; }
 
