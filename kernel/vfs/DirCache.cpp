@@ -37,15 +37,27 @@ std::optional<PathLoc> DirCache::find(const std::string& path) {
 std::optional<PathLoc> DirCache::find_run(const std::string& start, const std::vector<std::string>& pending,
                                           size_t count, size_t* used) {
   *used = 0;
+  if (count == 0) return std::nullopt;
   std::lock_guard lock(mu_);
   revalidate();
   std::string prefix;
   prefix.reserve(256);
-  prefix = start;
-  const Entry* hit = nullptr;
-  for (size_t i = 0; i < count; ++i) {
+  auto extend = [&](size_t i) {
     if (prefix.empty() || prefix.back() != '/') prefix.push_back('/');
     prefix += pending[pending.size() - 1 - i];
+  };
+  // The whole run is nearly always cached (ls stats every name of a
+  // directory in turn): one hash for it before one per name.
+  prefix = start;
+  for (size_t i = 0; i < count; ++i) extend(i);
+  if (auto it = map_.find(prefix); it != map_.end()) {
+    *used = count;
+    return it->second.loc;
+  }
+  prefix = start;
+  const Entry* hit = nullptr;
+  for (size_t i = 0; i + 1 < count; ++i) {
+    extend(i);
     // Every ancestor of a cached directory is cached, so the first miss ends the run.
     auto it = map_.find(prefix);
     if (it == map_.end()) break;
