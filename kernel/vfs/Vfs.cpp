@@ -98,8 +98,18 @@ Result<PathLoc> Vfs::lookup(const std::string& base, const std::string& path, bo
   return w.resolve(follow);
 }
 
+Result<PathLoc> Vfs::lookup_uncached(const std::string& base, const std::string& path, bool follow) const {
+  if (path.empty()) return err(ENOENT);
+  // Mountpoints: a mount drops the cache right after, so directories cached
+  // (and watched: a host watch on a big directory such as /tmp walks all its
+  // cached entries) on the way would be dropped unused.
+  const PathLoc root = root_loc();
+  PathWalker w(*ns_, root, root, join_guest_path(base, path), 0, cred());
+  return w.resolve(follow);
+}
+
 Result<PathLoc> Vfs::lookup_dir(const std::string& path) const {
-  PathLoc loc = TRY(lookup("/", path, true));
+  PathLoc loc = TRY(lookup_uncached("/", path, true));
   if (!loc.inode->is_dir()) return err(ENOTDIR);
   return loc;
 }

@@ -148,6 +148,8 @@ class Vfs {
   // IN_ROOT the base is resolved first and becomes the walk's root.
   Result<PathWalker> walker(const std::string& base, const std::string& path, unsigned resolve = 0) const;
   Result<PathLoc> lookup(const std::string& base, const std::string& path, bool follow) const;
+  // lookup() without the directory cache, for mount(2) and the instance's mounts.
+  Result<PathLoc> lookup_uncached(const std::string& base, const std::string& path, bool follow) const;
   Result<PathLoc> lookup_dir(const std::string& path) const;
   // After walk_parent(): whether the final component is a plain entry of
   // the directory reached (see stat()).
