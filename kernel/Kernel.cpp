@@ -95,6 +95,7 @@ void Kernel::handle_syscall(Task& task, uint64_t nr) {
   const SyscallArgs args{r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
   task.syscall_nr = nr;
   task.regs_replaced = false;
+  vfs_->begin_syscall();
   const SyscallEntry* entry = SyscallTable::instance().find(nr);
   long ret;
   if (entry) {

@@ -1,6 +1,7 @@
 // stat family, getdents64, readlink, access, getcwd/chdir. Path lookups go
 // to the Vfs relative to the cwd or a dirfd (PathLookup.h).
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "kernel/Kernel.h"
@@ -76,12 +77,14 @@ Result<long> sys_getdents64(Task& task, const SyscallArgs& a) {
   const uint64_t usable = count < 0 ? 0 : static_cast<uint64_t>(count);
   // Short buffers are fine: getdents64 returns whole records that fit, and
   // the next call continues from the directory offset.
-  std::vector<uint8_t> bounce(std::min(usable, kBounceSize));
+  // Not zero-filled (up to 64 KiB per call): only what the host wrote is copied out.
+  const size_t size = std::min(usable, kBounceSize);
+  std::unique_ptr<uint8_t[]> bounce(new uint8_t[size]);
   // Linux stops before an entry it cannot copy, so that entry is returned
   // again by the next call: remember where the listing was to rewind to it.
   Result<int64_t> before = f->seek(0, abi::kSeekCur);
-  const uint64_t n = TRY(f->getdents64(bounce));
-  if (!task.mem().copy_out(a[1], bounce.data(), n).ok()) {
+  const uint64_t n = TRY(f->getdents64(std::span<uint8_t>(bounce.get(), size)));
+  if (!task.mem().copy_out(a[1], bounce.get(), n).ok()) {
     if (before.ok()) (void)f->seek(before.value(), abi::kSeekSet);
     return err(EFAULT);
   }

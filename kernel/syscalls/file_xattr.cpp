@@ -93,8 +93,11 @@ Result<long> sys_fsetxattr(Task& task, const SyscallArgs& a) {
 template <typename Fetch>
 Result<long> finish_get(Task& task, uint64_t value_addr, uint64_t size, uint64_t limit, Fetch fetch) {
   const uint64_t cap = std::min(size, limit);
-  std::vector<uint8_t> buf(cap);
-  Result<uint64_t> n = fetch(std::span<uint8_t>(buf.data(), buf.size()));
+  // Small values (ls asks with 255 bytes or none) need no heap buffer.
+  uint8_t small[256];
+  std::vector<uint8_t> big(cap > sizeof small ? cap : 0);
+  const std::span<uint8_t> buf = cap > sizeof small ? std::span<uint8_t>(big) : std::span<uint8_t>(small, cap);
+  Result<uint64_t> n = fetch(buf);
   if (!n.ok()) {
     if (n.error() == ERANGE && size >= limit) return err(E2BIG);
     return err(n.error());

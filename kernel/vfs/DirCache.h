@@ -12,6 +12,7 @@
 // (or a mount root), so every ancestor of a cached directory is watched.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 
 #include "kernel/vfs/HostWatch.h"
 #include "kernel/vfs/PathWalk.h"
+#include "kernel/vfs/XattrAbsence.h"
 
 namespace lx {
 
@@ -43,14 +45,42 @@ class DirCache {
   // Forgets everything (the guest renamed, removed or chmod'ed something).
   void invalidate();
 
-  // The file type (S_IFMT bits) of entry `name` of the cached directory
-  // `dir`, as the last stat of a name noted it; 0 when not known. One entry
-  // only: `ls -l` stats a name, then asks getxattr (which must not follow a
-  // symlink on the host) about the same name. An entry's type changes only
-  // by removal or rename onto it, which the directory's watch reports, so
-  // the note is dropped with the cache.
-  unsigned child_type(const PathLoc& dir, std::string_view name);
-  void note_child_type(const PathLoc& dir, std::string_view name, unsigned type);
+  // Notes about one name: what the calls just before this one learned about
+  // entry `name` of the cached directory `dir` (name "" stands for `dir`
+  // itself, reached as `dir/.` or `x/..`). `ls -l` asks three or four
+  // questions about each name in a row: statx notes its type and st_dev,
+  // lgetxattr lists its xattrs once, then (l)getxattr of a name not listed
+  // is answered without the host (XattrAbsence.h), and getxattr, which must
+  // not follow a symlink on the host, knows whether it is one.
+  //
+  // Coherence: a note holds only across consecutive guest syscalls
+  // (begin_call() starts each one; the note made or used by the previous
+  // call is kept, anything older is dropped), so no change made through lx
+  // (any syscall, any mount, any file) can come between a note and its use.
+  // Host-side changes are the directory watch's: an entry's type changes by
+  // removal or rename onto it, its xattrs with IN_ATTRIB (reported for
+  // entries of a watched directory), and any event drops the cache and the
+  // note with it; a host change racing the calls is seen as if it came
+  // just after them.
+  struct NameFacts {
+    unsigned type = 0;  // S_IFMT bits; 0: not known
+    uint64_t dev = 0;   // the host st_dev, with type
+    bool listed = false;
+    std::string xattrs;  // listxattr's names (NUL-terminated), when listed
+  };
+  void begin_call() { serial_.fetch_add(1, std::memory_order_relaxed); }
+  NameFacts facts(const PathLoc& dir, std::string_view name);
+  // A successful stat of the name: starts a new note.
+  void note_stat(const PathLoc& dir, std::string_view name, unsigned type, uint64_t dev);
+  // listxattr's answer for the name of the current note.
+  void note_xattrs(const PathLoc& dir, std::string_view name, std::string_view list);
+  // Learned answers for xattrs missing from a list (XattrAbsence.h),
+  // under this cache's lock; they are dropped with the cache.
+  std::optional<bool> xattr_fs_exact(uint64_t dev);
+  void judge_xattr_fs(uint64_t dev, bool exact);
+  std::optional<int> absent_xattr(uint64_t dev, unsigned type, std::string_view xname);
+  void learn_absent_xattr(uint64_t dev, unsigned type, std::string_view xname, int error);
+  void distrust_xattr_fs(uint64_t dev);
 
  private:
   struct Entry {
@@ -64,9 +94,15 @@ class DirCache {
   static constexpr size_t kMaxEntries = 16384;
   std::mutex mu_;  // the syscalls' big lock makes it uncontended; kept for the unit tests' threads
   std::unordered_map<std::string, Entry> map_;
-  // note_child_type()'s entry: a name in the cached directory at child_dir_.
-  std::string child_dir_, child_name_;
-  unsigned child_type_ = 0;
+  // The current note: entry note_name_ (or "" for the directory) of the cached
+  // directory at note_dir_, made or last used by syscall note_serial_.
+  bool note_valid(const PathLoc& dir, std::string_view name);
+  void drop_notes();
+  std::string note_dir_, note_name_;
+  NameFacts note_;
+  uint64_t note_serial_ = 0;
+  std::atomic<uint64_t> serial_{0};
+  XattrAbsence absence_;
   uint64_t gen_ = 0;
   std::unique_ptr<HostWatch> watch_;  // started with the first insert
 };

@@ -120,6 +120,23 @@ Result<uint64_t> getxattr_nofollow(int dirfd, const char* name, const char* xnam
   return static_cast<uint64_t>(n);
 }
 
+constexpr long kSysListxattrat = 465;
+std::atomic<bool> g_no_listxattrat{false};
+
+// llistxattr of entry `name` (one plain component) of directory dirfd.
+Result<uint64_t> listxattr_nofollow(int dirfd, const char* name, std::span<uint8_t> list) {
+  if (!g_no_listxattrat.load(std::memory_order_relaxed)) {
+    long n = ::syscall(kSysListxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, list.data(), list.size());
+    if (n >= 0) return static_cast<uint64_t>(n);
+    if (errno != ENOSYS) return err(errno);
+    g_no_listxattrat.store(true, std::memory_order_relaxed);
+  }
+  const std::string path = fd_proc_path(dirfd) + "/" + name;
+  ssize_t n = ::llistxattr(path.c_str(), reinterpret_cast<char*>(list.data()), list.size());
+  if (n < 0) return err(errno);
+  return static_cast<uint64_t>(n);
+}
+
 class HostInode final : public Inode {
  public:
   HostInode(HostFd fd, const struct stat& st)
@@ -200,6 +217,12 @@ class HostInode final : public Inode {
     char n[kNameBuf];
     TRY(copy_name(name, n));
     return getxattr_nofollow(fd(), n, xname.c_str(), value);
+  }
+
+  Result<uint64_t> listxattr_child(std::string_view name, std::span<uint8_t> list) override {
+    char n[kNameBuf];
+    TRY(copy_name(name, n));
+    return listxattr_nofollow(fd(), n, list);
   }
 
   void forget_lookup_stat() { fresh_.reset(); }

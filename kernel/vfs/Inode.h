@@ -122,6 +122,10 @@ class Inode {
   virtual Result<uint64_t> getxattr_child(std::string_view name, const std::string& xname, std::span<uint8_t> value) {
     (void)name; (void)xname; (void)value; return err(ENOSYS);
   }
+  // llistxattr of the entry `name` here in one host call; ENOSYS as above.
+  virtual Result<uint64_t> listxattr_child(std::string_view name, std::span<uint8_t> list) {
+    (void)name; (void)list; return err(ENOSYS);
+  }
   // Opens the entry `name` here, a regular file or directory, for an
   // O_RDONLY open without creation flags, in one step where lookup() +
   // open() take several host calls. ENOSYS when this is not possible (no

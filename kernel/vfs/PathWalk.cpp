@@ -31,18 +31,19 @@ Result<void> PathWalker::push_path(std::string_view path) {
     cur_ = root_;
   }
   const bool replaces_final = pending_.empty();
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.emplace_back(path.substr(i, j - i));
-    i = j + 1;
+  const size_t before = pending_.size();
+  // Components from the last to the first, so the first ends at the back.
+  size_t end = path.size();
+  while (end > 0) {
+    const size_t slash = path.rfind('/', end - 1);
+    const size_t begin = slash == std::string_view::npos ? 0 : slash + 1;
+    if (end > begin) pending_.emplace_back(path.substr(begin, end - begin));
+    if (slash == std::string_view::npos) break;
+    end = slash;
   }
   // A trailing slash demands a directory of the final component, and a
   // symlink standing for the final component passes its own slash on.
-  if (replaces_final && !parts.empty() && path.back() == '/') trailing_ = true;
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending_.push_back(std::move(*it));
+  if (replaces_final && pending_.size() > before && path.back() == '/') trailing_ = true;
   return {};
 }
 

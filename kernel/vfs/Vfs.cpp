@@ -98,8 +98,18 @@ Result<PathLoc> Vfs::lookup(const std::string& base, const std::string& path, bo
   return w.resolve(follow);
 }
 
+Result<PathLoc> Vfs::lookup_uncached(const std::string& base, const std::string& path, bool follow) const {
+  if (path.empty()) return err(ENOENT);
+  // Mountpoints: a mount drops the cache right after, so directories cached
+  // (and watched: a host watch on a big directory such as /tmp walks all its
+  // cached entries) on the way would be dropped unused.
+  const PathLoc root = root_loc();
+  PathWalker w(*ns_, root, root, join_guest_path(base, path), 0, cred());
+  return w.resolve(follow);
+}
+
 Result<PathLoc> Vfs::lookup_dir(const std::string& path) const {
-  PathLoc loc = TRY(lookup("/", path, true));
+  PathLoc loc = TRY(lookup_uncached("/", path, true));
   if (!loc.inode->is_dir()) return err(ENOTDIR);
   return loc;
 }
@@ -325,13 +335,18 @@ Result<abi::Stat> Vfs::stat(const std::string& base, const std::string& path, bo
   if (final_is_plain_entry(w)) {
     Result<abi::Stat> st = w.dir().inode->stat_child(w.last());
     if (!st.ok() && st.error() != ENOSYS) return st;
-    if (st.ok()) dcache_->note_child_type(w.dir(), w.last(), st.value().st_mode & abi::kSIfmt);
+    if (st.ok()) dcache_->note_stat(w.dir(), w.last(), st.value().st_mode & abi::kSIfmt, st.value().st_dev);
     // A symlink to follow goes the long way (the walk follows it).
     if (st.ok() && !(follow && (st.value().st_mode & abi::kSIfmt) == abi::kSIflnk)) return st;
   }
   PathLoc loc = TRY(w.resolve(follow));
-  return loc.inode->stat();
+  Result<abi::Stat> st = loc.inode->stat();
+  // `dir/.` and `dir/..` (ls -a) end at a cached directory: noted as itself.
+  if (st.ok()) dcache_->note_stat(loc, "", st.value().st_mode & abi::kSIfmt, st.value().st_dev);
+  return st;
 }
+
+void Vfs::begin_syscall() { dcache_->begin_call(); }
 
 Result<abi::Timespec> Vfs::birth_time(const std::string& base, const std::string& path, bool follow) {
   if (path.empty()) return err(ENOENT);

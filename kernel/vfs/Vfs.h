@@ -134,6 +134,10 @@ class Vfs {
   // The identity watches are keyed by; invalid if the inode cannot be stat'ed.
   static InodeKey key_of(Inode& inode);
 
+  // Called at the start of every guest syscall: what the directory cache
+  // notes about a name holds only across consecutive calls (DirCache.h).
+  void begin_syscall();
+
   // Whether the root mount is read-only.
   bool read_only() const { return ns_->root().read_only; }
 
@@ -144,6 +148,8 @@ class Vfs {
   // IN_ROOT the base is resolved first and becomes the walk's root.
   Result<PathWalker> walker(const std::string& base, const std::string& path, unsigned resolve = 0) const;
   Result<PathLoc> lookup(const std::string& base, const std::string& path, bool follow) const;
+  // lookup() without the directory cache, for mount(2) and the instance's mounts.
+  Result<PathLoc> lookup_uncached(const std::string& base, const std::string& path, bool follow) const;
   Result<PathLoc> lookup_dir(const std::string& path) const;
   // After walk_parent(): whether the final component is a plain entry of
   // the directory reached (see stat()).

@@ -26,7 +26,7 @@ bool at_or_below(const std::string& top, const std::string& path) {
 }  // namespace
 
 Result<PathLoc> Vfs::find(const std::string& base, const std::string& path, bool follow) const {
-  return lookup(base, path, follow);
+  return lookup_uncached(base, path, follow);
 }
 
 Result<void> Vfs::mount_new(const PathLoc& at, InodeRef root, const MountFlags& f, Mount desc) {

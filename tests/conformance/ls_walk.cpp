@@ -3,7 +3,10 @@
 // getxattr follows a symlink and lgetxattr does not whatever was asked just
 // before, that a name and a path read together keep their separate limits
 // and errors (name first), and that strings ending next to an unmapped page
-// or longer than one chunk are read whole.
+// or longer than one chunk are read whole. Under lx the xattrs a file lacks
+// are answered from one listxattr after a stat of the name: every answer,
+// for every type (file, directory, symlink, `.`, `..`) and namespace, must
+// equal the one asked cold.
 #include "common.h"
 
 #include <dirent.h>
@@ -15,6 +18,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 using namespace conf;
 
@@ -139,4 +143,95 @@ TEST(LsWalk, StringsNextToAnUnmappedPageAndLongOnes) {
   EXPECT_EQ(Outcome(getxattr(padded.c_str(), kAcl, nullptr, 0)), expected);
   EXPECT_EQ(Outcome(lgetxattr(padded.c_str(), kAcl, nullptr, 0)), expected);
   ASSERT_SYS_OK(munmap(mem, 2 * page));
+}
+
+namespace {
+
+// Names ls asks about (and a few it does not), in every namespace the
+// answers differ by: security.* and the ACLs (answered from one listxattr
+// under lx), user.*/trusted.* (permission-checked), an unknown namespace.
+const char* const kNames[] = {"security.selinux",         "security.capability", "system.posix_acl_access",
+                              "system.posix_acl_default", "user.lx_absent",      "trusted.lx_absent",
+                              "lxbogus.name"};
+
+// Each name's outcome for `path`, asked with (follow) or without following.
+std::vector<long> Answers(const std::string& path, bool follow) {
+  std::vector<long> out;
+  char value[256];
+  for (const char* n : kNames) {
+    out.push_back(Outcome(follow ? getxattr(path.c_str(), n, value, sizeof value)
+                                 : lgetxattr(path.c_str(), n, value, sizeof value)));
+    out.push_back(Outcome(follow ? getxattr(path.c_str(), n, nullptr, 0) : lgetxattr(path.c_str(), n, nullptr, 0)));
+  }
+  return out;
+}
+
+// A directory of /usr/share/doc with a regular file in it, or "".
+std::string FindDocDir() {
+  const std::string file = FindDocFile();
+  if (file.empty()) return "";
+  return file.substr(0, file.rfind('/'));
+}
+
+}  // namespace
+
+TEST(LsWalk, XattrsInLsOrderMatchColdAnswersForEveryType) {
+  const std::string file = FindDocFile();
+  const std::string dir = FindDocDir();
+  const std::string link = FindSymlinkToFile();
+  if (file.empty()) GTEST_SKIP() << "no readable system file";
+  std::vector<std::string> paths{file, dir};
+  if (!link.empty()) paths.push_back(link);
+  for (const std::string& p : paths) {
+    // Cold: no stat of the name just before.
+    const std::vector<long> own = Answers(p, false);
+    const std::vector<long> followed = Answers(p, true);
+    for (int round = 0; round < 2; ++round) {
+      SCOPED_TRACE(p + " round " + std::to_string(round));
+      struct statx stx;
+      ASSERT_SYS_OK(statx(AT_FDCWD, p.c_str(), AT_SYMLINK_NOFOLLOW, STATX_MODE, &stx));
+      EXPECT_EQ(Answers(p, false), own);
+      EXPECT_EQ(Answers(p, true), followed);
+      // lstat, then following first: the same again.
+      struct stat st;
+      ASSERT_SYS_OK(lstat(p.c_str(), &st));
+      EXPECT_EQ(Answers(p, true), followed);
+      EXPECT_EQ(Answers(p, false), own);
+    }
+  }
+}
+
+TEST(LsWalk, DotAndDotDotAnswerAsTheirDirectories) {
+  const std::string dir = FindDocDir();
+  if (dir.empty()) GTEST_SKIP() << "no readable system directory";
+  const std::string parent = dir.substr(0, dir.rfind('/'));
+  const std::vector<long> dir_own = Answers(dir, false);
+  const std::vector<long> parent_own = Answers(parent.empty() ? "/" : parent, false);
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    // ls -la's order for "dir/." and "dir/..": statx, lgetxattr, getxattr.
+    struct statx stx;
+    ASSERT_SYS_OK(statx(AT_FDCWD, (dir + "/.").c_str(), AT_SYMLINK_NOFOLLOW, STATX_MODE, &stx));
+    EXPECT_TRUE(S_ISDIR(stx.stx_mode));
+    EXPECT_EQ(Answers(dir + "/.", false), dir_own);
+    EXPECT_EQ(Answers(dir + "/.", true), dir_own);
+    ASSERT_SYS_OK(statx(AT_FDCWD, (dir + "/..").c_str(), AT_SYMLINK_NOFOLLOW, STATX_MODE, &stx));
+    EXPECT_EQ(Answers(dir + "/..", false), parent_own);
+    EXPECT_EQ(Answers(dir + "/..", true), parent_own);
+  }
+}
+
+TEST(LsWalk, XattrOfANameStatedInAnotherDirectoryIsAskedAfresh) {
+  const std::string file = FindDocFile();
+  const std::string link = FindSymlinkToFile();
+  if (file.empty() || link.empty()) GTEST_SKIP() << "no symlink in the system tree";
+  const long link_acl = Outcome(lgetxattr(link.c_str(), kAcl, nullptr, 0));
+  const long file_acl = Outcome(lgetxattr(file.c_str(), kAcl, nullptr, 0));
+  // A note about one name never answers for another.
+  struct stat st;
+  ASSERT_SYS_OK(lstat(file.c_str(), &st));
+  EXPECT_EQ(Outcome(lgetxattr(link.c_str(), kAcl, nullptr, 0)), link_acl);
+  ASSERT_SYS_OK(lstat(link.c_str(), &st));
+  EXPECT_EQ(Outcome(lgetxattr(file.c_str(), kAcl, nullptr, 0)), file_acl);
+  EXPECT_EQ(Outcome(lgetxattr(link.c_str(), kAcl, nullptr, 0)), link_acl);
 }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -131,6 +132,120 @@ TEST_F(DirCacheTest, GetxattrAfterStatSeesAHostReplacementByASymlink) {
   Result<uint64_t> own = vfs_->getxattr("/", "/a/b/c/g", "user.lx", buf, false);
   ASSERT_FALSE(own.ok());
   EXPECT_EQ(own.error(), ENODATA);
+}
+
+
+// ---- xattrs answered from a note (DirCache::facts, XattrAbsence) --------------
+
+constexpr char kAcl[] = "system.posix_acl_access";
+
+// An extended access ACL (user::rw-, user:12345:r--, group::r--, mask::r--,
+// other::r--) in the kernel's xattr format: stored as an xattr, unlike an
+// ACL the mode bits alone express.
+std::vector<uint8_t> ExtendedAcl() {
+  std::vector<uint8_t> v;
+  auto u16 = [&](uint16_t x) { v.push_back(x & 0xff); v.push_back(x >> 8); };
+  auto u32 = [&](uint32_t x) { u16(x & 0xffff); u16(x >> 16); };
+  u32(2);  // POSIX_ACL_XATTR_VERSION
+  const struct { uint16_t tag, perm; uint32_t id; } entries[] = {
+      {0x01, 6, 0xffffffff}, {0x02, 4, 12345}, {0x04, 4, 0xffffffff}, {0x10, 4, 0xffffffff}, {0x20, 4, 0xffffffff}};
+  for (const auto& e : entries) {
+    u16(e.tag);
+    u16(e.perm);
+    u32(e.id);
+  }
+  return v;
+}
+
+long host_outcome(const fs::path& p, const char* name, bool follow) {
+  uint8_t buf[256];
+  ssize_t n = follow ? ::getxattr(p.c_str(), name, buf, sizeof buf) : ::lgetxattr(p.c_str(), name, buf, sizeof buf);
+  return n >= 0 ? n : -errno;
+}
+
+long vfs_outcome(Vfs& vfs, const std::string& path, const char* name, bool follow) {
+  uint8_t buf[256];
+  Result<uint64_t> r = vfs.getxattr("/", path, name, buf, follow);
+  return r.ok() ? static_cast<long>(r.value()) : -r.error();
+}
+
+TEST_F(DirCacheTest, XattrAnswersAfterStatMatchTheHostForEveryType) {
+  const fs::path c = root_ / "a" / "b" / "c";
+  std::ofstream(c / "g") << "g";
+  fs::create_symlink("f", c / "l");
+  fs::create_directory(c / "d");
+  const bool user_xattrs = ::setxattr((c / "g").c_str(), "user.lx", "v", 1, 0) == 0;
+  const char* names[] = {"security.selinux", "security.capability", kAcl, "system.posix_acl_default",
+                         "user.lx", "lxbogus.x"};
+  for (int round = 0; round < 3; ++round) {
+    for (const char* entry : {"f", "g", "l", "d", ".", ".."}) {
+      const std::string path = std::string("/a/b/c/") + entry;
+      for (const char* n : names) {
+        for (bool follow : {false, true}) {
+          SCOPED_TRACE(path + " " + n + (follow ? " followed" : " own") + " round " + std::to_string(round));
+          vfs_->begin_syscall();
+          ASSERT_TRUE(vfs_->stat("/", path, false).ok());
+          vfs_->begin_syscall();
+          EXPECT_EQ(vfs_outcome(*vfs_, path, n, follow), host_outcome(c / entry, n, follow));
+          vfs_->begin_syscall();
+          EXPECT_EQ(vfs_outcome(*vfs_, path, n, follow), host_outcome(c / entry, n, follow));
+        }
+      }
+    }
+  }
+  if (!user_xattrs) GTEST_SKIP() << "no user xattrs on this host filesystem";
+}
+
+TEST_F(DirCacheTest, AnXattrSetThroughAnotherMountBetweenCallsIsSeen) {
+  // The same host directory, writable at /etc: a change through it must be
+  // seen by the next call on the read-only path, watch thread or not.
+  ASSERT_TRUE(vfs_->mount_host(root_.string(), "/etc", false).ok());
+  const std::vector<uint8_t> acl = ExtendedAcl();
+  std::ofstream(root_ / "a" / "b" / "c" / "f2") << "x";
+  vfs_->begin_syscall();
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/f2", false).ok());
+  vfs_->begin_syscall();
+  ASSERT_EQ(vfs_outcome(*vfs_, "/a/b/c/f2", kAcl, true), -ENODATA);  // learns regular files' answer
+  vfs_->begin_syscall();
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/f", false).ok());
+  vfs_->begin_syscall();
+  ASSERT_EQ(vfs_outcome(*vfs_, "/a/b/c/f", kAcl, false), -ENODATA);  // f's list: empty
+  vfs_->begin_syscall();
+  if (!vfs_->setxattr("/", "/etc/a/b/c/f", kAcl, acl, 0, true).ok()) GTEST_SKIP() << "no ACLs on this host filesystem";
+  vfs_->begin_syscall();
+  EXPECT_EQ(vfs_outcome(*vfs_, "/a/b/c/f", kAcl, true), static_cast<long>(acl.size()));
+  vfs_->begin_syscall();
+  EXPECT_EQ(vfs_outcome(*vfs_, "/a/b/c/f", kAcl, false), static_cast<long>(acl.size()));
+}
+
+TEST_F(DirCacheTest, AnXattrTheHostSetsAfterTheListIsSeenThroughTheWatch) {
+  const fs::path f = root_ / "a" / "b" / "c" / "f";
+  std::ofstream(root_ / "a" / "b" / "c" / "f2") << "x";
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/f2", false).ok());
+  ASSERT_EQ(vfs_outcome(*vfs_, "/a/b/c/f2", kAcl, true), -ENODATA);  // learns regular files' answer
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/f", false).ok());
+  ASSERT_EQ(vfs_outcome(*vfs_, "/a/b/c/f", kAcl, false), -ENODATA);  // f's list: empty
+  const std::vector<uint8_t> acl = ExtendedAcl();
+  if (::setxattr(f.c_str(), kAcl, acl.data(), acl.size(), 0) != 0) GTEST_SKIP() << "no ACLs on this host filesystem";
+  // No begin_syscall(): only the watch (IN_ATTRIB on an entry) drops the note.
+  EXPECT_TRUE(eventually([&] { return vfs_outcome(*vfs_, "/a/b/c/f", kAcl, true) == static_cast<long>(acl.size()); }));
+}
+
+TEST_F(DirCacheTest, NotesLastOneSyscallOnly) {
+  std::ofstream(root_ / "a" / "b" / "c" / "g") << "g";
+  vfs_->begin_syscall();
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/g", false).ok());
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/g", false).ok());  // the directory is cached now
+  ASSERT_TRUE(vfs_->stat("/", "/a/b/c/g", false).ok());  // ... and g noted
+  fs::remove(root_ / "a" / "b" / "c" / "g");
+  fs::create_symlink("f", root_ / "a" / "b" / "c" / "g");
+  if (::setxattr((root_ / "a" / "b" / "c" / "f").c_str(), "user.lx", "v", 1, 0) != 0)
+    GTEST_SKIP() << "no user xattrs on this host filesystem";
+  // Two calls later the note is gone whether or not the watch has spoken:
+  // getxattr asks what g is now and follows the symlink.
+  vfs_->begin_syscall();
+  vfs_->begin_syscall();
+  EXPECT_EQ(vfs_outcome(*vfs_, "/a/b/c/g", "user.lx", true), 1);
 }
 
 }  // namespace
