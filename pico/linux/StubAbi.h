@@ -65,9 +65,9 @@ enum {
   /* The guest's syscall ends with socket I/O the stub makes itself, straight
    * on guest memory: arg[0] is SYS_sendto or SYS_recvfrom, arg[1..6] its
    * arguments (buffer arg[2], length arg[3]; the stub adds MSG_DONTWAIT).
-   * The stub moves bytes until io_want of them moved (or the first transfer
-   * when io_want is 0), waiting for io_events with ppoll between transfers
-   * (never when io_events is 0). The byte count, or an EOF, becomes the
+   * The stub moves bytes until io_want of them moved, waiting for io_events
+   * with ppoll between transfers (never when io_events is 0), then moves
+   * whatever else it can without waiting. The byte count, or an EOF, becomes the
    * guest's rax and the guest resumes, as after LX_CMD_RESUME. The stub
    * reports LX_EV_IO_DONE instead, without resuming, when nothing moved
    * and the call failed (ret = -errno; but EAGAIN with io_events 0 goes to

@@ -316,6 +316,7 @@ static int socket_io(struct lx_mailbox* mb) {
   const long nr = (long)mb->arg[0], fd = (long)mb->arg[1], flags = (long)mb->arg[4] | 0x40 /*MSG_DONTWAIT*/;
   const ulong buf = mb->arg[2], len = mb->arg[3], want = mb->io_want;
   const short events = (short)mb->io_events;
+  short wait_for = events;
   if (nr != NR_sendto && nr != NR_recvfrom) {
     mb->ret = -38; /* ENOSYS */
     return 0;
@@ -328,11 +329,14 @@ static int socket_io(struct lx_mailbox* mb) {
     r = sys6(nr, fd, (long)(buf + done), (long)(len - done), flags, 0, 0);
     if (r > 0) {
       done += (ulong)r;
-      if (done >= want || done >= len) break;
+      if (done >= len) break;
+      /* Enough moved: take what else is already there without waiting, as
+       * Linux's tcp_recvmsg does, rather than one guest call per piece. */
+      if (done >= want) wait_for = 0;
       continue;
     }
-    if (r == 0 || r != -EAGAIN || !events) break;
-    struct k_pollfd p = {(int)fd, events, 0};
+    if (r == 0 || r != -EAGAIN || !wait_for) break;
+    struct k_pollfd p = {(int)fd, wait_for, 0};
     const ulong mask = ~((1UL << (LX_KICK_SIGNAL - 1)) | (1UL << (SIGSEGV - 1)) | (1UL << (SIGBUS - 1)));
     long w = sys6(NR_ppoll, (long)&p, 1, 0, (long)&mask, 8, 0);
     if (w == -EINTR && mb->io_kicked) {
