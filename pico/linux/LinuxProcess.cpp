@@ -35,7 +35,7 @@ constexpr int kFdHigh = 10;  // parent-side fds are moved here so the child's du
 constexpr uint32_t kFpMagic1 = 0x46505853;  // FP_XSTATE_MAGIC1, in the FXSAVE software bytes
 constexpr uint32_t kFpMagic2 = 0x46505845;  // FP_XSTATE_MAGIC2, after the XSAVE area
 constexpr uint64_t kXfeatureTileData = 1ull << 18;  // AMX: only in frames of processes that asked
-constexpr uint64_t kLongIoBytes = 256 * 1024;  // a socket transfer this big takes ~100 us
+constexpr uint64_t kLongIoBytes = uint64_t{256} << 10;  // a socket transfer this big takes ~100 us
 
 void futex_wake(volatile uint32_t* w) {
   syscall(SYS_futex, const_cast<uint32_t*>(w), FUTEX_WAKE, 1, nullptr, nullptr, 0);
