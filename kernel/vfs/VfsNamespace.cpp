@@ -86,7 +86,11 @@ Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsign
     return {};
   }
   TRY(check_create(w, false));
-  if (device && !c.capable(Credentials::kCapMknod)) return err(EPERM);
+  if (device && !c.capable(Credentials::kCapMknod)) {
+    // vfs_mknod: may_create's EACCES comes before CAP_MKNOD's EPERM.
+    TRY(w.dir().inode->permission(kMayWrite | kMayExec, c));
+    return err(EPERM);
+  }
   TRY(make(*w.dir().inode, w.last()));
   if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate, w.last());
   return {};
