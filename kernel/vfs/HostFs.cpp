@@ -366,13 +366,18 @@ class HostInode final : public Inode {
 };
 
 Result<void> HostInode::setattr(const SetAttr& a) {
-  const std::string proc = fd_proc_path(fd());
+  // Built only where needed: futimens (tar's every file) does without.
+  std::string proc;
+  const auto proc_path = [&]() -> const char* {
+    if (proc.empty()) proc = fd_proc_path(fd());
+    return proc.c_str();
+  };
   if (a.uid || a.gid) {
     const uid_t uid = a.uid.value_or(static_cast<uid_t>(-1));
     const gid_t gid = a.gid.value_or(static_cast<gid_t>(-1));
     TRY(host_void(::fchownat(fd(), "", uid, gid, AT_EMPTY_PATH)));
   }
-  if (a.mode) TRY(host_void(::chmod(proc.c_str(), *a.mode & 07777)));
+  if (a.mode) TRY(host_void(::chmod(proc_path(), *a.mode & 07777)));
   if (a.atime || a.mtime) {
     struct timespec ts[2];
     ts[0] = a.atime ? timespec{a.atime->tv_sec, a.atime->tv_nsec} : timespec{0, UTIME_OMIT};
@@ -380,10 +385,10 @@ Result<void> HostInode::setattr(const SetAttr& a) {
     if (::utimensat(fd(), "", ts, AT_EMPTY_PATH) < 0) {
       if (errno != EINVAL && errno != ENOENT) return err(errno);
       // Hosts without AT_EMPTY_PATH for utimensat: through /proc.
-      TRY(host_void(::utimensat(AT_FDCWD, proc.c_str(), ts, 0)));
+      TRY(host_void(::utimensat(AT_FDCWD, proc_path(), ts, 0)));
     }
   }
-  if (a.size) TRY(host_void(retry_eintr([&] { return ::truncate(proc.c_str(), *a.size); })));
+  if (a.size) TRY(host_void(retry_eintr([&] { return ::truncate(proc_path(), *a.size); })));
   return {};
 }
 

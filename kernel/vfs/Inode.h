@@ -101,6 +101,10 @@ class Inode {
   virtual const void* fs_id() const = 0;
 
   virtual Result<abi::Stat> stat() = 0;
+  // What the VFS's owner rules (chmod, chown, utimens) look at: st_uid,
+  // st_gid and st_mode, the other fields unspecified. A filesystem with
+  // its own owners may answer from its metadata cache (lxfs: no host call).
+  virtual Result<abi::Stat> owner_stat() { return stat(); }
   // access(2) semantics for this inode (the VFS adds EROFS first).
   virtual Result<void> permission(int mask, const Credentials& cred) = 0;
 

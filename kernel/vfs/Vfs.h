@@ -166,6 +166,12 @@ class Vfs {
   Result<OpenFileRef> open_plain_child(PathWalker& w, int flags, unsigned resolve);
   // The parent of a name to create: ENOENT/EEXIST/EROFS in Linux's order.
   Result<void> check_create(PathWalker& w, bool allow_trailing_slash) const;
+  // mkdir/mknod/symlink of a plain name on a writable mount, searchable
+  // directory: made at once (`make`), the filesystem saying EEXIST itself,
+  // which saves the lookup of a name that is free in the common case (tar).
+  // True when made; false (any other failure) sends the caller the
+  // check_create way, which orders the errors as Linux does.
+  Result<bool> make_first(PathWalker& w, const std::function<Result<void>(Inode& dir, const std::string& name)>& make);
 
   // Cached directories may now map to the wrong place (rename, rmdir,
   // chmod, mounts): forget them, then pass the operation's result on.

@@ -88,7 +88,7 @@ Result<void> Vfs::chmod(const std::string& base, const std::string& path, unsign
   SetAttr a;
   a.mode = mode & 07777;
   if (kernel_checks_owner(*loc.inode)) {
-    const abi::Stat st = TRY(loc.inode->stat());
+    const abi::Stat st = TRY(loc.inode->owner_stat());
     a.mode = TRY(check_chmod(st, mode, cred()));
   }
   TRY(dirs_changed(loc.inode->setattr(a)));
@@ -104,7 +104,7 @@ Result<void> Vfs::chown(const std::string& base, const std::string& path, uint32
   if (uid != UINT32_MAX) a.uid = uid;
   if (gid != UINT32_MAX) a.gid = gid;
   if (kernel_checks_owner(*loc.inode)) {
-    const abi::Stat st = TRY(loc.inode->stat());
+    const abi::Stat st = TRY(loc.inode->owner_stat());
     TRY(check_chown(st, uid, gid, cred()));
   }
   TRY(dirs_changed(loc.inode->setattr(a)));
@@ -129,7 +129,7 @@ Result<void> Vfs::utimens(const std::string& base, const std::string& path, cons
   if (loc.mnt->read_only) return err(EROFS);
   if (kernel_checks_owner(*loc.inode)) {
     // Setting the time to "now" needs write access; anything else, ownership.
-    const abi::Stat st = TRY(loc.inode->stat());
+    const abi::Stat st = TRY(loc.inode->owner_stat());
     if (!owner_or_capable(st, cred())) {
       if (explicit_time) return err(EPERM);
       TRY(loc.inode->permission(kMayWrite, cred()));

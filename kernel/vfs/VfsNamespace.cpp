@@ -39,11 +39,26 @@ Result<void> Vfs::check_create(PathWalker& w, bool allow_trailing_slash) const {
   return {};
 }
 
+Result<bool> Vfs::make_first(PathWalker& w,
+                             const std::function<Result<void>(Inode& dir, const std::string& name)>& make) {
+  TRY(w.walk_parent());
+  if (w.last_kind() != PathWalker::Last::Normal) return false;
+  const PathLoc dir = w.dir();
+  if (dir.mnt->read_only || !final_is_plain_entry(w) || !dir.inode->permission(kMayExec, cred()).ok()) return false;
+  Result<void> made = make(*dir.inode, w.last());
+  if (made.ok()) return true;
+  if (made.error() == EEXIST) return err(EEXIST);
+  return false;
+}
+
 Result<void> Vfs::mkdir(const std::string& base, const std::string& path, unsigned mode) {
   if (path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
-  TRY(check_create(w, true));
-  TRY(w.dir().inode->mkdir(w.last(), mode & 07777, cred()));
+  const auto make = [&](Inode& dir, const std::string& name) { return dir.mkdir(name, mode & 07777, cred()); };
+  if (!TRY(make_first(w, make))) {
+    TRY(check_create(w, true));
+    TRY(make(*w.dir().inode, w.last()));
+  }
   if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate | in::kIsdir, w.last());
   return {};
 }
@@ -58,16 +73,25 @@ Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsign
     return err(EINVAL);
   if (path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
-  TRY(check_create(w, false));
   const Credentials c = cred();
   // Device nodes need CAP_MKNOD and a filesystem that stores them (lxfs);
   // the other types ignore dev as Linux does.
-  if (type == abi::kSIfchr || type == abi::kSIfblk) {
-    if (!c.capable(Credentials::kCapMknod)) return err(EPERM);
-    TRY(w.dir().inode->mknod_device(w.last(), type | (mode & 07777), dev, c));
-  } else {
-    TRY(w.dir().inode->mknod(w.last(), type | (mode & 07777), c));
+  const bool device = type == abi::kSIfchr || type == abi::kSIfblk;
+  const auto make = [&](Inode& dir, const std::string& name) {
+    return device ? dir.mknod_device(name, type | (mode & 07777), dev, c) : dir.mknod(name, type | (mode & 07777), c);
+  };
+  // EEXIST comes before CAP_MKNOD's EPERM: only the capable make first.
+  if (!(device && !c.capable(Credentials::kCapMknod)) && TRY(make_first(w, make))) {
+    if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate, w.last());
+    return {};
   }
+  TRY(check_create(w, false));
+  if (device && !c.capable(Credentials::kCapMknod)) {
+    // vfs_mknod: may_create's EACCES comes before CAP_MKNOD's EPERM.
+    TRY(w.dir().inode->permission(kMayWrite | kMayExec, c));
+    return err(EPERM);
+  }
+  TRY(make(*w.dir().inode, w.last()));
   if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate, w.last());
   return {};
 }
@@ -75,8 +99,11 @@ Result<void> Vfs::mknod(const std::string& base, const std::string& path, unsign
 Result<void> Vfs::symlink(const std::string& target, const std::string& base, const std::string& path) {
   if (target.empty() || path.empty()) return err(ENOENT);
   PathWalker w = TRY(walker(base, path));
-  TRY(check_create(w, false));
-  TRY(w.dir().inode->symlink(w.last(), target, cred()));
+  const auto make = [&](Inode& dir, const std::string& name) { return dir.symlink(name, target, cred()); };
+  if (!TRY(make_first(w, make))) {
+    TRY(check_create(w, false));
+    TRY(make(*w.dir().inode, w.last()));
+  }
   if (notify_->active()) notify_->event(key_of(*w.dir().inode), in::kCreate, w.last());
   return {};
 }

@@ -215,6 +215,39 @@ TEST_F(LxfsVfs, MetadataChangesReachEveryCachedCopy) {
   EXPECT_EQ(vfs_->stat("/", "/plain", false).value().st_mode, S_IFREG | 0604u);
 }
 
+// Cached files (symlinks, nodes, recent lookups): unlink and rename forget
+// the names they remove or replace, and more than LxDirCache::kMaxFiles of
+// them stay right.
+TEST_F(LxfsVfs, CachedFilesFollowUnlinksRenamesAndTheFileLimit) {
+  ASSERT_TRUE(vfs_->symlink("one", "/", "/s").ok());
+  ASSERT_TRUE(vfs_->chown("/", "/s", 3, 4, false).ok());
+  ASSERT_TRUE(vfs_->unlink("/", "/s").ok());
+  ASSERT_TRUE(vfs_->symlink("two", "/", "/s").ok());
+  EXPECT_EQ(vfs_->readlink("/", "/s").value_or(""), "two");
+  EXPECT_EQ(vfs_->stat("/", "/s", false).value().st_uid, 0u);
+  for (int i = 0; i < 100; ++i) {
+    const std::string n = "/l" + std::to_string(i);
+    ASSERT_TRUE(vfs_->symlink("t" + std::to_string(i), "/", n).ok());
+    ASSERT_TRUE(vfs_->chown("/", n, static_cast<uint32_t>(i), 0, false).ok());
+  }
+  for (int i = 0; i < 100; ++i) {
+    const std::string n = "/l" + std::to_string(i);
+    EXPECT_EQ(vfs_->readlink("/", n).value_or(""), "t" + std::to_string(i));
+    EXPECT_EQ(vfs_->stat("/", n, false).value().st_uid, static_cast<uint32_t>(i));
+  }
+  ASSERT_TRUE(vfs_->rename("/", "/l1", "/", "/l99", 0).ok());
+  EXPECT_EQ(vfs_->readlink("/", "/l99").value_or(""), "t1");
+  EXPECT_EQ(vfs_->stat("/", "/l1", false).error(), ENOENT);
+  ASSERT_TRUE(vfs_->chown("/", "/l99", 42, 0, false).ok());
+  auto f = vfs_->open("/", "/l99", O_PATH | O_NOFOLLOW, 0);
+  ASSERT_TRUE(f.ok());
+  const lx::abi::Stat st = f.value()->stat().value();
+  EXPECT_EQ(st.st_mode & S_IFMT, static_cast<unsigned>(S_IFLNK));
+  EXPECT_EQ(st.st_uid, 42u);
+  EXPECT_EQ(vfs_->mknod("/", "/l99", S_IFIFO | 0644, 0).error(), EEXIST);
+  EXPECT_EQ(vfs_->mkdir("/", "/l98", 0755).error(), EEXIST);
+}
+
 TEST_F(LxfsVfs, HostSideRenamesAreSeenAfterTheCacheLifetime) {
   ASSERT_TRUE(vfs_->mkdir("/", "/h", 0755).ok());
   ASSERT_TRUE(vfs_->mkdir("/", "/h/i", 0755).ok());

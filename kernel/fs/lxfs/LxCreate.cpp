@@ -119,7 +119,19 @@ Result<void> LxInode::mkdir(std::string_view name, unsigned mode, const Credenti
   if (host_creates(m)) {
     if (reserved(name)) return err(EPERM);
     const std::string n(name);
-    return host_void(::mkdirat(fd(), n.c_str(), m.mode & 0777));
+    TRY(host_void(::mkdirat(fd(), n.c_str(), m.mode & 0777)));
+    // Walks into it follow (tar extracts into every directory it makes):
+    // cached now with what we know, one O_PATH open instead of a lookup's
+    // open, fstat and xattr read.
+    const int h = ::openat(fd(), n.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (h < 0) return {};  // made; a later lookup finds it
+    auto dir = std::make_shared<LxInode>(sb_, make_hostfs_inode_created(h, S_IFDIR), false, S_IFDIR, m);
+    dir->host_dir_plain_ = true;  // made by us in a plain directory, without set-id bits
+    dir->remember(m, true);
+    dir->parent_host_ = host_;
+    dir->name_ = n;
+    sb_->cache.insert(shared_from_this(), name, std::move(dir));
+    return {};
   }
   TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [](int staging, const char* tmp) -> Result<HostFd> {
     if (::mkdirat(staging, tmp, 0755) < 0) return err(errno);
@@ -138,20 +150,34 @@ Result<void> LxInode::mknod(std::string_view name, unsigned mode, const Credenti
 Result<void> LxInode::mknod_device(std::string_view name, unsigned mode, uint64_t rdev, const Credentials& cred) {
   // Every non-directory type is a regular host file; the type is ours.
   const Meta m = TRY(new_meta(mode, rdev, cred));
-  TRY(create_entry(fd(), name, m, RENAME_NOREPLACE,
-                   [](int staging, const char* tmp) { return open_new_file(staging, tmp, O_WRONLY); }));
+  HostFd f = TRY(create_entry(fd(), name, m, RENAME_NOREPLACE,
+                              [](int staging, const char* tmp) { return open_new_file(staging, tmp, O_WRONLY); }));
+  cache_new_file(name, std::move(f), m);
   return {};
 }
 
 Result<void> LxInode::symlink(std::string_view name, const std::string& target, const Credentials& cred) {
   // A link file: a regular host file holding the target (README.md: why not a host symlink).
   const Meta m = TRY(new_meta(S_IFLNK | 0777, 0, cred));
-  TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [&](int staging, const char* tmp) -> Result<HostFd> {
-    HostFd f = TRY(open_new_file(staging, tmp, O_WRONLY));
-    TRY(write_all(f.get(), target));
-    return f;
+  HostFd f = TRY(create_entry(fd(), name, m, RENAME_NOREPLACE, [&](int staging, const char* tmp) -> Result<HostFd> {
+    HostFd w = TRY(open_new_file(staging, tmp, O_WRONLY));
+    TRY(write_all(w.get(), target));
+    return w;
   }));
+  cache_new_file(name, std::move(f), m);
   return {};
+}
+
+void LxInode::cache_new_file(std::string_view name, HostFd f, const Meta& m) {
+  // Its fd (open, not O_PATH) serves the lookups that follow (tar's lchown,
+  // utimensat and O_PATH open of a symlink it made): no host lookup.
+  auto inode = std::make_shared<LxInode>(sb_, make_hostfs_inode_created(f.release(), S_IFREG), false,
+                                         m.mode & S_IFMT, m);
+  inode->path_fd_ = false;
+  inode->remember(m);
+  inode->parent_host_ = host_;
+  inode->name_ = std::string(name);
+  sb_->cache.insert(shared_from_this(), name, std::move(inode), true);
 }
 
 Result<void> LxInode::host_chmod(unsigned perm) {

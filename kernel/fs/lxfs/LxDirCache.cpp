@@ -33,19 +33,53 @@ std::shared_ptr<LxInode> LxDirCache::find(const LxInode& parent, std::string_vie
   const std::shared_ptr<LxInode> p = it->second.parent.lock();
   if (p.get() != &parent || coarse_now_ns() >= it->second.expiry_ns) {
     stale = std::move(it->second);
+    if (stale.is_file) --files_;
     map_.erase(it);
     return nullptr;
   }
   return it->second.child;
 }
 
+// At the limit every file goes (one pass over the map per kMaxFiles file
+// inserts): they are cheap to look up again.
+void LxDirCache::sweep_files(std::vector<Entry>& dropped) {
+  if (files_ < kMaxFiles) return;
+  for (auto it = map_.begin(); it != map_.end();) {
+    if (it->second.is_file) {
+      dropped.push_back(std::move(it->second));
+      it = map_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  files_ = 0;
+}
+
 void LxDirCache::insert(const std::shared_ptr<LxInode>& parent, std::string_view name,
-                        std::shared_ptr<LxInode> child) {
-  std::unordered_map<std::string, Entry> old;  // destroyed after the lock is released
-  Entry replaced{parent, std::move(child), coarse_now_ns() + kTtlNs};
+                        std::shared_ptr<LxInode> child, bool is_file) {
+  // Destroyed after the lock is released.
+  std::unordered_map<std::string, Entry> old;
+  std::vector<Entry> dropped;
+  Entry replaced{parent, std::move(child), coarse_now_ns() + kTtlNs, is_file};
   std::lock_guard lock(mu_);
-  if (map_.size() >= kMaxEntries) old.swap(map_);
-  std::swap(map_[key(*parent, name)], replaced);
+  if (map_.size() >= kMaxEntries) {
+    old.swap(map_);
+    files_ = 0;
+  }
+  if (is_file) sweep_files(dropped);
+  Entry& slot = map_[key(*parent, name)];
+  files_ += static_cast<size_t>(is_file) - static_cast<size_t>(slot.child && slot.is_file);
+  std::swap(slot, replaced);
+}
+
+void LxDirCache::forget(const LxInode& parent, std::string_view name) {
+  Entry stale;  // destroyed after the lock is released
+  std::lock_guard lock(mu_);
+  auto it = map_.find(key(parent, name));
+  if (it == map_.end()) return;
+  stale = std::move(it->second);
+  if (stale.is_file) --files_;
+  map_.erase(it);
 }
 
 void LxDirCache::clear() {
@@ -54,6 +88,7 @@ void LxDirCache::clear() {
   {
     std::lock_guard lock(mu_);
     old.swap(map_);
+    files_ = 0;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kernel/vfs/HostFile.h"
 #include "kernel/vfs/HostFs.h"
 #include "kernel/vfs/HostStat.h"
 #include "kernel/vfs/Permission.h"
@@ -102,6 +103,8 @@ Result<abi::Stat> LxInode::guest_stat() {
   return st;
 }
 
+Result<abi::Stat> LxInode::owner_stat() { return meta_stat(TRY(meta())); }
+
 Result<void> LxInode::permission(int mask, const Credentials& cred) {
   if (mask == 0) return {};
   return generic_permission(meta_stat(TRY(meta())), mask, cred);
@@ -116,18 +119,16 @@ Result<InodeRef> LxInode::lookup(std::string_view name, const Credentials& cred)
   std::shared_ptr<LxInode> n = TRY(wrap(sb_, std::move(h), false, fd(), n_str.c_str()));
   n->parent_host_ = host_;
   n->name_ = std::move(n_str);
-  if (n->type_ == S_IFDIR) {
-    // Shared by later walks: the lookup's one-shot stats become the cached
-    // copy (host_->stat() is the lookup's own fstat: no host call).
-    const abi::Stat hs = TRY(n->host_->stat());
-    n->host_dir_plain_ = !(hs.st_mode & S_ISGID);
-    if (n->has_fresh_) {
-      const bool in_host = !n->fresh_;
-      n->remember(in_host ? host_meta(hs, sb_->host_uid, sb_->host_gid) : *n->fresh_, in_host);
-    }
-    hostfs_forget_lookup_stat(*n->host_);
-    sb_->cache.insert(shared_from_this(), name, n);
+  // Shared by later walks: the lookup's one-shot stats become the cached
+  // copy (host_->stat() is the lookup's own fstat: no host call).
+  const abi::Stat hs = TRY(n->host_->stat());
+  if (n->type_ == S_IFDIR) n->host_dir_plain_ = !(hs.st_mode & S_ISGID);
+  if (n->has_fresh_) {
+    const bool in_host = !n->fresh_;
+    n->remember(in_host ? host_meta(hs, sb_->host_uid, sb_->host_gid) : *n->fresh_, in_host);
   }
+  hostfs_forget_lookup_stat(*n->host_);
+  sb_->cache.insert(shared_from_this(), name, n, n->type_ != S_IFDIR);
   return InodeRef(std::move(n));
 }
 
@@ -148,7 +149,9 @@ Result<void> LxInode::link(std::string_view name, Inode& old_dir, std::string_vi
 
 Result<void> LxInode::unlink(std::string_view name) {
   if (reserved(name)) return err(ENOENT);
-  return host_->unlink(name);
+  TRY(host_->unlink(name));
+  sb_->cache.forget(*this, name);
+  return {};
 }
 
 Result<void> LxInode::rmdir(std::string_view name) {
@@ -164,6 +167,8 @@ Result<void> LxInode::rename(std::string_view old_name, Inode& new_dir, std::str
   if (reserved(old_name)) return err(ENOENT);
   if (nd->reserved(new_name)) return err(EPERM);
   TRY(host_->rename(old_name, *nd->host_, new_name, flags));
+  sb_->cache.forget(*this, old_name);
+  sb_->cache.forget(*nd, new_name);
   // Renaming files (the common case: write a temporary, rename it over)
   // moves no cached directory; anything else may have.
   Result<abi::Stat> moved = nd->host_->stat_child(new_name);
@@ -225,6 +230,10 @@ Result<OpenFileRef> LxInode::open(int flags) {
     // Devices are opened by the kernel's device registry, not here; a
     // socket file cannot be opened (ENXIO, as on Linux).
     if (type_ == S_IFCHR || type_ == S_IFBLK || type_ == S_IFSOCK) return err(ENXIO);
+  } else {
+    // An O_PATH description does no I/O (the syscalls refuse it): it
+    // borrows the inode's host fd instead of a dup to close again.
+    return make_lx_file(shared_from_this(), make_host_fd_file_borrowed(fd(), flags, host_->type(), host_));
   }
   OpenFileRef f = TRY(host_->open(flags));
   return make_lx_file(shared_from_this(), std::move(f));

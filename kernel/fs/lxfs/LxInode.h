@@ -70,6 +70,8 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   bool same_file(const Inode& other) const override;
   const void* fs_id() const override { return sb_.get(); }
   Result<abi::Stat> stat() override { return guest_stat(); }
+  // The metadata copy while it is good (no host fstat for chmod/chown/utimens checks).
+  Result<abi::Stat> owner_stat() override;
   Result<void> permission(int mask, const Credentials& cred) override;
 
   Result<InodeRef> lookup(std::string_view name, const Credentials& cred) override;
@@ -115,6 +117,9 @@ class LxInode final : public Inode, public std::enable_shared_from_this<LxInode>
   bool host_creates(const Meta& m) const;
   // chmod of a file without xattr, by the host's mode (README.md).
   Result<void> host_chmod(unsigned perm);
+  // A non-directory just made here (staged: f is its open host fd, m its
+  // xattr) goes into the directory cache for the calls that follow.
+  void cache_new_file(std::string_view name, HostFd f, const Meta& m);
 
   std::shared_ptr<Super> sb_;
   InodeRef host_;
