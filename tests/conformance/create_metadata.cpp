@@ -7,7 +7,7 @@
 // lxfs root, where such metadata lives in the host mode or our xattr). The
 // program starts as root (skipped otherwise); LXCONF_DAC_DIR names the
 // scratch directory's parent (default /tmp).
-#include "common.h"
+#include "root_scratch.h"
 #include "tmpdir.h"
 
 #include <ftw.h>
@@ -20,30 +20,14 @@ using namespace conf;
 
 namespace {
 
-class CreateMetadata : public ::testing::Test {
+class CreateMetadata : public RootScratchTest {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs to start as root";
-    const char* base = std::getenv("LXCONF_DAC_DIR");
-    std::string tmpl = std::string(base ? base : "/tmp") + "/create-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl.data()));
-    dir_ = tmpl;
-    old_umask_ = umask(022);
-  }
-  void TearDown() override {
-    umask(old_umask_);
-    if (dir_.empty()) return;
-    nftw(dir_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p), 0; }, 16,
-         FTW_DEPTH | FTW_PHYS);
-  }
-  std::string P(const std::string& rel) const { return dir_ + "/" + rel; }
+  CreateMetadata() : RootScratchTest("create") {}
   struct stat Lstat(const std::string& rel) const {
     struct stat st {};
     EXPECT_EQ(0, lstat(P(rel).c_str(), &st)) << rel;
     return st;
   }
-  std::string dir_;
-  mode_t old_umask_ = 022;
 };
 
 TEST_F(CreateMetadata, TarSequenceCreateWriteFutimensFchownFchmod) {

@@ -8,7 +8,7 @@
 // conformance.names_after_create.lxfs (scratch directory on an lxfs root,
 // whose dentry cache keeps recently made names). Starts as root (skipped
 // otherwise); LXCONF_DAC_DIR names the scratch directory's parent.
-#include "common.h"
+#include "root_scratch.h"
 #include "tmpdir.h"
 
 #include <ftw.h>
@@ -22,30 +22,14 @@ using namespace conf;
 
 namespace {
 
-class NamesAfterCreate : public ::testing::Test {
+class NamesAfterCreate : public RootScratchTest {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs to start as root";
-    const char* base = std::getenv("LXCONF_DAC_DIR");
-    std::string tmpl = std::string(base ? base : "/tmp") + "/names-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl.data()));
-    dir_ = tmpl;
-    old_umask_ = umask(022);
-  }
-  void TearDown() override {
-    umask(old_umask_);
-    if (dir_.empty()) return;
-    nftw(dir_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p), 0; }, 16,
-         FTW_DEPTH | FTW_PHYS);
-  }
-  std::string P(const std::string& rel) const { return dir_ + "/" + rel; }
+  NamesAfterCreate() : RootScratchTest("names") {}
   std::string Readlink(const std::string& rel) const {
     char buf[256];
     const ssize_t n = readlink(P(rel).c_str(), buf, sizeof buf);
     return n < 0 ? std::string("<errno ") + std::to_string(errno) + ">" : std::string(buf, static_cast<size_t>(n));
   }
-  std::string dir_;
-  mode_t old_umask_ = 022;
 };
 
 // errno of fn() run by uid/gid 1000 in a child (0: it worked).
