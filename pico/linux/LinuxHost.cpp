@@ -35,7 +35,6 @@ Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
   spin_from_env("LX_PROVIDER_SPIN_NS", &opts.provider_spin_ns);
   spin_from_env("LX_STUB_SPIN_NS", &opts.stub_spin_ns);
   spin_from_env("LX_IO_SPIN_NS", &opts.io_spin_ns);
-  spin_from_env("LX_STUB_WOKE_SPIN_NS", &opts.stub_woke_spin_ns);
   // LX_SOCKET_IO=0: copy socket data through the provider (for A/B runs).
   if (const char* s = getenv("LX_SOCKET_IO"); s && std::string_view(s) == "0") opts.socket_io = false;
   // Before anything else: a private network that cannot be had must fail

@@ -28,11 +28,6 @@ struct LinuxHostOptions {
   // (measured 7/20/50 µs: 20 was best for pipe and TCP round trips).
   uint32_t provider_spin_ns = 50'000;
   uint32_t stub_spin_ns = 20'000;
-  // After socket I/O whose wait ended (LX_CMD_RESUME_IO), the stub waits
-  // up to this long for the provider it woke to be up before resuming the
-  // guest: the guest's next syscall would otherwise find it still waking
-  // (30-60 us here), and the stub would sleep and cost a second wake-up.
-  uint32_t stub_woke_spin_ns = 80'000;
   // After handing the stub socket I/O that may take long (a receive that
   // may wait, a big transfer): sleeping at once leaves both CPUs to the two
   // transfers of a stream (TCP 1 MiB: 35% -> 56% of native; spinning 10 or

@@ -142,7 +142,6 @@ Result<ControlBlock> new_control_block(const LinuxHostOptions& opts, const std::
     return static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, uint64_t{ns} * tsc_ticks_per_ms() / 1'000'000));
   };
   hdr->spin_tsc = ticks(opts.stub_spin_ns);
-  hdr->woke_spin_tsc = ticks(std::max(opts.stub_spin_ns, opts.stub_woke_spin_ns));
   hdr->bpf_len = static_cast<uint32_t>(filter.size());
   std::copy(filter.begin(), filter.end(), hdr->bpf);
   const FpLayout& fp = host_fp_layout();

@@ -129,9 +129,6 @@ struct lx_ctl_header {
   uint64_t magic;
   uint64_t vdso_base; /* the host vDSO in this process (AT_SYSINFO_EHDR) */
   uint32_t spin_tsc; /* stub-side spin before futex sleep, in TSC ticks */
-  /* How long LX_CMD_RESUME_IO waits, after a wait of its own, for the
-   * provider it woke to be up before resuming the guest. */
-  uint32_t woke_spin_tsc;
   uint32_t bpf_len;
   uint64_t bpf[LX_MAX_BPF]; /* struct sock_filter entries, 8 bytes each */
   /* Signal-frame FP layout of this host (XCR0 minus dynamic features, and

@@ -148,11 +148,9 @@ static struct lx_copy_area* out_area(struct lx_mailbox* mb) {
   return (struct lx_copy_area*)((char*)mb + LX_OUT_AREA_OFFSET);
 }
 
-/* Returns 1 if the provider was asleep. */
-static int wake_provider(struct lx_mailbox* mb) {
-  if (!__atomic_load_n(&mb->provider_waiting, __ATOMIC_SEQ_CST)) return 0;
-  sys6(NR_futex, (long)&mb->to_provider, 1 /*FUTEX_WAKE*/, 1, 0, 0, 0);
-  return 1;
+static void wake_provider(struct lx_mailbox* mb) {
+  if (__atomic_load_n(&mb->provider_waiting, __ATOMIC_SEQ_CST))
+    sys6(NR_futex, (long)&mb->to_provider, 1 /*FUTEX_WAKE*/, 1, 0, 0, 0);
 }
 
 static void post_to_provider(struct lx_mailbox* mb) {
@@ -324,7 +322,6 @@ static int socket_io(struct lx_mailbox* mb) {
   mb->io_kicked = 0;
   ulong done = 0;
   long r;
-  int woke = 0;
   for (;;) {
     r = sys6(nr, fd, (long)(buf + done), (long)(len - done), flags, 0, 0);
     if (r > 0) {
@@ -346,7 +343,7 @@ static int socket_io(struct lx_mailbox* mb) {
     if (w < 0 && w != -EINTR) break;
     /* The guest's next event is near: wake the provider now, so that its
      * wake-up (tens of microseconds on small VMs) overlaps the transfer. */
-    woke |= wake_provider(mb);
+    wake_provider(mb);
   }
   if (done > 0) r = (long)done;
   if (r < 0 && !(r == -EAGAIN && !events)) {
@@ -354,16 +351,6 @@ static int socket_io(struct lx_mailbox* mb) {
     return 0;
   }
   mb->regs.rax = (uint64_t)r;
-  /* ...and do not let the guest's next syscall find it still waking up: the
-   * stub would give up spinning for its answer and sleep, and the answer
-   * would cost a second wake-up. */
-  if (woke) {
-    const uint64_t start = rdtsc();
-    for (uint32_t i = 1; __atomic_load_n(&mb->provider_waiting, __ATOMIC_ACQUIRE); ++i) {
-      LX_SPIN_RELAX();
-      if ((i & 63) == 0 && rdtsc() - start > hdr->woke_spin_tsc) break;
-    }
-  }
   return 1;
 }
 
