@@ -111,6 +111,11 @@ void WaitQueue::remove(Task& t) {
 }
 
 void WaitQueue::wake_all() {
+  notify_hooks();
+  for (Task* t : waiters_) t->wake();
+}
+
+void WaitQueue::notify_hooks() {
   if (!hooks_.empty()) {
     // A hook may wake another queue whose hooks run in turn (nested epoll),
     // never this one's list: nesting is acyclic.
@@ -124,7 +129,6 @@ void WaitQueue::wake_all() {
       }
     }
   }
-  for (Task* t : waiters_) t->wake();
 }
 
 

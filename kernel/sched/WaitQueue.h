@@ -73,6 +73,9 @@ class WaitQueue {
   void remove(Task& t);
   // Wakes every task sleeping on this queue; they re-check their condition.
   void wake_all();
+  // Runs the hooks only (epoll still hears the event), for a change no
+  // sleeper here can be waiting for.
+  void notify_hooks();
   bool empty() const { return waiters_.empty(); }
 
  private:

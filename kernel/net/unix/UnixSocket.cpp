@@ -328,8 +328,16 @@ void UnixSocket::consume_front() {
   Message m = std::move(queue_msgs_.front());
   queue_msgs_.pop_front();
   if (std::shared_ptr<UnixSocket> s = m.sender.lock()) {
+    // Only a sender that was not writable can have a task waiting for room
+    // (a blocked send, a poll for POLLOUT); the sender's own receive, asleep
+    // on the same queue, would just wake for nothing. epoll hears it anyway,
+    // as Linux's write_space callback fires on every refund.
+    const bool was_writable = s->writable();
     s->wmem_ -= std::min(s->wmem_, m.charge);
-    s->queue_.wake_all();
+    if (was_writable)
+      s->queue_.notify_hooks();
+    else
+      s->queue_.wake_all();
   }
   queue_.wake_all();  // unconnected senders waiting for room here
 }
