@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""daemon_bench.py LX [RUNS]: the lxss daemon's latencies (issue 6).
+"""daemon_bench.py LX [RUNS] [--report-only]: the lxss daemon's latencies (issue 6).
 
   first start  `lx -d NAME -- true` with no daemon running: the daemon,
                the instance and pid 1 start, then the session (target
@@ -10,7 +10,9 @@
 
 The distro is tests/cli/make_distro_tar.py's tiny busybox root, in its own
 LX_HOME and XDG_RUNTIME_DIR (so its own daemon, shut down at the end).
-Prints medians in ms; exits 1 when a target is missed."""
+Prints medians in ms; exits 1 when a target is missed, unless
+--report-only (ctest's smoke run: a timing on a shared CI machine is a
+figure to read, not a test verdict; the script still fails when lx does)."""
 import os
 import statistics
 import subprocess
@@ -28,8 +30,10 @@ def timed(cmd, env):
 
 
 def main():
-    lx = sys.argv[1]
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    report_only = "--report-only" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--report-only"]
+    lx = args[0]
+    runs = int(args[1]) if len(args) > 1 else 20
     work = tempfile.mkdtemp(prefix="lx-daemon-bench.", dir=os.getcwd())
     run_dir = os.path.join(work, "run")
     os.mkdir(run_dir, 0o700)
@@ -51,10 +55,12 @@ def main():
         subprocess.run([lx, "--shutdown"], env=env)
         subprocess.run(["rm", "-rf", work])
     f, w, o = statistics.median(first), statistics.median(warm), statistics.median(one_shot)
+    met = f <= 300 and w <= 20
     print(f"first start (daemon + instance + session): median {f:.1f} ms  (target <= 300)")
     print(f"lx -d tiny -- true, running instance:      median {w:.1f} ms  (target <= 20)")
     print(f"lx -d tiny -- true, LX_NO_DAEMON=1:        median {o:.1f} ms")
-    return 0 if f <= 300 and w <= 20 else 1
+    print("targets met" if met else "a target was MISSED")
+    return 0 if met or report_only else 1
 
 
 if __name__ == "__main__":

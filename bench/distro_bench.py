@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""distro_bench.py LX [SRC_DIR]: `lx --export` / `lx --import` throughput
+"""distro_bench.py LX [SRC_DIR] [--report-only]: `lx --export` / `lx --import` throughput
 against plain GNU tar on the same tree (issue 6: at least 50% of tar's).
 
 The tree is SRC_DIR (default /usr/share, capped at ~20000 entries) copied
 into a fresh distro. Each side runs 3 times; the best time counts. Prints
-MB/s for each and the ratio; exits 1 when a ratio is under 0.5."""
+MB/s for each and the ratio; exits 1 when a ratio is under 0.5, unless
+--report-only (ctest's smoke run: timings on a shared CI machine are figures
+to read, not test verdicts; a failing lx still fails the script)."""
 import os
 import shutil
 import subprocess
@@ -27,8 +29,10 @@ def run(*cmd, env=None):
 
 
 def main():
-    lx = sys.argv[1]
-    src = sys.argv[2] if len(sys.argv) > 2 else "/usr/share"
+    report_only = "--report-only" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--report-only"]
+    lx = args[0]
+    src = args[1] if len(args) > 1 else "/usr/share"
     work = tempfile.mkdtemp(prefix="lx-distro-bench.", dir=os.getcwd())
     env = dict(os.environ, LX_HOME=os.path.join(work, "home"))
     try:
@@ -69,7 +73,8 @@ def main():
                   f"lx/tar throughput {ratio:.2f}")
             ok = ok and ratio >= 0.5
         del rootfs
-        return 0 if ok else 1
+        print("target met" if ok else "the target was MISSED")
+        return 0 if ok or report_only else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
