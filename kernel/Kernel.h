@@ -105,6 +105,7 @@ class Kernel {
   // The provider thread of one task: resume, handle the event, repeat.
   void task_main(Task* t);
   void handle_fault(Task& t, const pico::Event& ev);
+  void offer_syscall_site(Task& t, const pico::Event& ev);
   // A task's thread is done: exit bookkeeping, maybe the group's exit.
   void finish_task(Task& t);
   // Kills every process of the instance (init died or the run ends).

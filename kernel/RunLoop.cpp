@@ -51,6 +51,7 @@ void Kernel::task_main(Task* t) {
           t->regs().rax = static_cast<uint64_t>(-ENOSYS);
           break;
         }
+        if (ev.syscall_site) offer_syscall_site(*t, ev);
         handle_syscall(*t, ev.syscall_nr);
         break;
       case pico::EventKind::Fault:
@@ -75,6 +76,18 @@ void Kernel::task_main(Task* t) {
   finish_task(*t);
   --live_threads_;
   threads_done_.notify_all();
+}
+
+// The backend may rewrite a syscall site into a cheaper way in (the Linux
+// one patches `mov $nr, %eax; syscall`). Only code no other thread runs
+// (its bytes change under it) in a private mapping (a shared one would
+// change the file).
+void Kernel::offer_syscall_site(Task& t, const pico::Event& ev) {
+  ThreadGroup& tg = t.tg();
+  if (tg.tasks.size() != 1 || tg.mm_ref().use_count() != 1 || ev.syscall_site < 7) return;
+  const Vma* v = tg.mm().find(ev.syscall_site - 7);
+  if (!v || v->shared || !(v->prot & pico::kProtExec) || ev.syscall_site > v->end) return;
+  t.thread().rewrite_syscall_site(ev.syscall_site, ev.syscall_nr);
 }
 
 void Kernel::handle_fault(Task& t, const pico::Event& ev) {

@@ -44,6 +44,9 @@ struct Event {
   int wait_status = 0;  // for Exited: host wait status of the process
   int64_t io_result = 0;  // SocketIoDone: bytes moved, or -errno if none
   bool io_interrupted = false;  // SocketIoDone: interrupt() ended the wait
+  // Syscall: the address after the trapping instruction, when the backend
+  // could make later calls from there cheaper (Thread::rewrite_syscall_site).
+  uint64_t syscall_site = 0;
 };
 
 // Socket I/O that a syscall ends with, made by the guest's own host process
@@ -105,6 +108,14 @@ class Thread {
     return false;
   }
   virtual void disarm_socket_io() {}
+  // Event::syscall_site of this stop: the kernel has checked that the code
+  // there is a private mapping that no other thread runs, so the backend
+  // may rewrite the instruction (on a later call: it decides when) into an
+  // equivalent, cheaper way in, which still makes the same syscall.
+  virtual void rewrite_syscall_site(uint64_t site, uint64_t nr) {
+    (void)site;
+    (void)nr;
+  }
 
   // Address-space operations, carried out by this (stopped) thread on behalf
   // of its whole process. Addresses are always fixed: the kernel owns layout.
@@ -186,6 +197,9 @@ class Process {
   // Ranges the guest may never map or touch (the backend's own code, data,
   // stacks). The kernel keeps guest mappings out of them.
   virtual const std::vector<Range>& reserved() const = 0;
+  // exec replaced every mapping: sites Thread::rewrite_syscall_site saw
+  // are gone.
+  virtual void forget_syscall_sites() {}
   // Address of a vDSO image usable by the guest (0 if none is offered).
   virtual uint64_t vdso_base() const = 0;
   // Bytes of the FP state area in a signal frame (see Thread::save_fpstate):

@@ -229,6 +229,7 @@ Result<void> exec_image(Task& task, const ExecRequest& req,
     TRY(replace_mm(task));
   else
     TRY(unmap_all(task));
+  task.tg().pico().forget_syscall_sites();
   apply_setid(task.tg(), prog.st);
   TRY(load_program(task, req, prog, stack_size));
   task.tg().exe_path = image_path(prog.file, task.tg().cwd, prog.path);

@@ -37,6 +37,8 @@ Result<std::unique_ptr<LinuxHost>> LinuxHost::create(LinuxHostOptions opts) {
   spin_from_env("LX_IO_SPIN_NS", &opts.io_spin_ns);
   // LX_SOCKET_IO=0: copy socket data through the provider (for A/B runs).
   if (const char* s = getenv("LX_SOCKET_IO"); s && std::string_view(s) == "0") opts.socket_io = false;
+  // LX_FAST_SYSCALLS=0: every guest syscall traps (for A/B runs).
+  if (const char* s = getenv("LX_FAST_SYSCALLS"); s && std::string_view(s) == "0") opts.fast_syscalls = false;
   // Before anything else: a private network that cannot be had must fail
   // the instance, never fall back to sharing the host's.
   std::unique_ptr<PrivateNetwork> net;

@@ -35,6 +35,9 @@ struct LinuxHostOptions {
   uint32_t io_spin_ns = 0;
   // Offer pico::SocketIo (the stub moves socket data itself).
   bool socket_io = true;
+  // Rewrite syscall sites that trap more than once into jumps to the
+  // stub's fast entry (StubAbi.h, "Patched syscall sites").
+  bool fast_syscalls = true;
   // The instance's sockets live in a network of its own holding only a
   // loopback (`--net=none`, PrivateNetwork.h) instead of the host's.
   bool private_network = false;

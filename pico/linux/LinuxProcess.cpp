@@ -147,6 +147,7 @@ Result<ControlBlock> new_control_block(const LinuxHostOptions& opts, const std::
   const FpLayout& fp = host_fp_layout();
   hdr->fp_xfeatures = fp.xfeatures;
   hdr->fp_xsave_size = fp.xsave_size;
+  hdr->fast_syscalls = opts.fast_syscalls ? 1 : 0;
   return ControlBlock{fd, ctl};
 }
 
@@ -336,6 +337,8 @@ Event LinuxThread::run() {
       ev.kind = EventKind::Syscall;
       ev.syscall_nr = mb_->nr;
       ev.foreign_abi = mb_->arch != 0xc000003eu;  // AUDIT_ARCH_X86_64
+      // A trap (not the fast entry): its site may be worth patching.
+      if (!ev.foreign_abi && mb_->fast_state != LX_FAST_IN && proc_.opts_.fast_syscalls) ev.syscall_site = regs_.rip;
       window_.open();
       t_window = {&proc_, proc_.serial_, this};
       break;
@@ -453,6 +456,67 @@ bool LinuxThread::arm_socket_io(const SocketIo& io) {
   return true;
 }
 
+void LinuxThread::rewrite_syscall_site(uint64_t site, uint64_t nr) { proc_.rewrite_site(site, nr); }
+
+// Patched syscall sites (StubAbi.h). The kernel calls this only while the
+// thread is stopped and the only one running this memory, so the 7 bytes
+// can be rewritten without another CPU executing them half-written.
+void LinuxProcess::rewrite_site(uint64_t site, uint64_t nr) {
+  constexpr uint8_t kPatchAt = 2;  // one trap may be all there is (start-up code)
+  constexpr uint8_t kSiteDone = 0xff;
+  // rt_sigreturn needs the host frame the trap path has anyway.
+  if (!opts_.fast_syscalls || nr == SYS_rt_sigreturn || nr > INT32_MAX || site < 7) return;
+  uint8_t& hits = site_hits_[site];
+  if (hits == kSiteDone || ++hits < kPatchAt) return;
+  hits = kSiteDone;
+  if (next_thunk_ > LX_FAST_MAX_SITES) return;
+  if (mem_fd_ < 0) {
+    mem_fd_ = open(("/proc/" + std::to_string(pid_) + "/mem").c_str(), O_RDWR | O_CLOEXEC);
+    if (mem_fd_ < 0) {
+      opts_.fast_syscalls = false;
+      return;
+    }
+  }
+  const auto nr32 = static_cast<uint32_t>(nr);
+  uint8_t code[7];
+  if (pread(mem_fd_, code, sizeof code, static_cast<off_t>(site - 7)) != sizeof code) return;
+  uint8_t want[7] = {0xb8, 0, 0, 0, 0, 0x0f, 0x05};  // mov $nr, %eax; syscall
+  std::memcpy(want + 1, &nr32, 4);
+  if (std::memcmp(code, want, sizeof code) != 0) return;
+
+  const uint64_t slot = LX_FAST_BASE + 8ull * next_thunk_;
+  const uint64_t thunk = LX_FAST_THUNKS + (next_thunk_ - 1) * LX_FAST_THUNK_SIZE;
+  uint8_t t[40] = {
+      0xb8, 0, 0, 0, 0,                          // +0  mov $nr, %eax
+      0x4c, 0x8d, 0x1d, 0xf4, 0xff, 0xff, 0xff,  // +5  lea -12(%rip), %r11
+      0xff, 0x24, 0x25, 0, 0, 0, 0,              // +12 jmp *[LX_FAST_BASE]
+      0x0f, 0x05,                                // +19 syscall
+      0xff, 0x25, 0x05, 0, 0, 0,                 // +21 jmp *5(%rip)
+      0xcc, 0xcc, 0xcc, 0xcc, 0xcc,              // +27
+  };
+  std::memcpy(t + 1, &nr32, 4);
+  const auto base32 = static_cast<uint32_t>(LX_FAST_BASE);
+  std::memcpy(t + 15, &base32, 4);
+  std::memcpy(t + 32, &site, 8);  // +32 where the site goes on
+  const auto slot32 = static_cast<uint32_t>(slot);
+  uint8_t jump[7] = {0xff, 0x24, 0x25, 0, 0, 0, 0};  // jmp *[slot]; its last two bytes are 0f 05
+  std::memcpy(jump + 3, &slot32, 4);
+  static_assert(LX_FAST_BASE + 8ull * (LX_FAST_MAX_SITES + 1) <= LX_FAST_BASE + 0x10000 &&
+                    ((LX_FAST_BASE >> 16) & 0xffff) == 0x050f,
+                "every slot address ends in the bytes of a syscall instruction");
+  // Thunk and slot first: the site jumps through them once rewritten.
+  if (pwrite(mem_fd_, t, sizeof t, static_cast<off_t>(thunk)) != sizeof t ||
+      pwrite(mem_fd_, &thunk, 8, static_cast<off_t>(slot)) != 8)
+    return;
+  ++next_thunk_;
+  (void)!pwrite(mem_fd_, jump, sizeof jump, static_cast<off_t>(site - 7));
+}
+
+void LinuxProcess::forget_syscall_sites() {
+  site_hits_.clear();
+  next_thunk_ = 1;
+}
+
 Result<int> LinuxProcess::lend_socket(Thread& via, int host_fd) {
   auto& t = static_cast<LinuxThread&>(via);
   if (&t.proc_ != this) return lx::err(EINVAL);
@@ -487,9 +551,11 @@ Result<void> LinuxThread::exit_thread() {
 // Where the host frame this thread resumes through keeps its FP state. Read
 // from the mailbox, so untrusted: it only ever directs copies within the
 // guest's own process, where a wrong address can only hurt the guest.
-Result<uint64_t> LinuxThread::frame_fpstate() const {
+Result<uint64_t> LinuxThread::frame_fpstate() {
   TRY(check_stopped());
   uint64_t addr = mb_->fpstate;
+  // Stopped through the fast entry: no host frame until the stub makes one.
+  if (addr == 0 && mb_->fast_state == LX_FAST_IN) addr = static_cast<uint64_t>(TRY(call(LX_CMD_MAKE_FRAME)));
   if (addr == 0 || addr % 64) return lx::err(EIO);
   return addr;
 }
@@ -646,6 +712,9 @@ Result<std::unique_ptr<Process>> LinuxProcess::fork_from(LinuxThread& forker) {
   guard.armed = false;
   proc->vdso_ = vdso_;
   proc->reserved_ = reserved_;
+  // The child's memory has this process's thunks and patched sites.
+  proc->site_hits_ = site_hits_;
+  proc->next_thunk_ = next_thunk_;
   proc->slots_.resize(slot + 1);
   const uint32_t seen = __atomic_load_n(&cmb->to_provider, __ATOMIC_ACQUIRE);
   proc->slots_[slot] = std::make_unique<LinuxThread>(*proc, slot, child, seen, true);
@@ -745,6 +814,7 @@ Result<void> LinuxProcess::read_layout() {
 
 LinuxProcess::~LinuxProcess() {
   kill();
+  if (mem_fd_ >= 0) close(mem_fd_);
   munmap(ctl_, LX_CTL_SIZE);
   close(map_sock_);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "pico/Host.h"
@@ -42,6 +43,7 @@ class LinuxThread final : public Thread {
   void interrupt() override;
   void note_blocking() override { mb_->provider_blocked = 1; }
   bool arm_socket_io(const SocketIo& io) override;
+  void rewrite_syscall_site(uint64_t site, uint64_t nr) override;
   void disarm_socket_io() override { io_armed_ = false; }
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
@@ -80,7 +82,7 @@ class LinuxThread final : public Thread {
   uint32_t proc_options_spin() const;
   Event exited_event() const;
   Result<void> check_stopped() const;
-  Result<uint64_t> frame_fpstate() const;
+  Result<uint64_t> frame_fpstate();
 
   LinuxProcess& proc_;
   size_t slot_;
@@ -125,6 +127,8 @@ class LinuxProcess final : public Process {
   bool known_dead() const { return dead_.load(std::memory_order_acquire); }
   // Called by a stopped thread of this process to start another one.
   Result<Thread*> add_thread(LinuxThread& creator);
+  // Counts a trap at `site` and patches it on the second (StubAbi.h).
+  void rewrite_site(uint64_t site, uint64_t nr);
   // Called by a stopped thread of this process to fork it (LX_CMD_FORK).
   Result<std::unique_ptr<Process>> fork_from(LinuxThread& forker);
   int wait_status() const { return wait_status_.load(std::memory_order_acquire); }
@@ -136,6 +140,7 @@ class LinuxProcess final : public Process {
   std::mutex& map_mu() { return map_mu_; }
   Result<int> lend_socket(Thread& via, int host_fd) override;
   void reclaim_socket(int fd) override { lent_.reclaim(fd); }
+  void forget_syscall_sites() override;
 
  private:
   LinuxProcess(pid_t pid, void* ctl, int map_sock, const LinuxHostOptions& opts)
@@ -172,6 +177,12 @@ class LinuxProcess final : public Process {
   std::vector<std::unique_ptr<LinuxThread>> slots_;
   LinuxThread* main_ = nullptr;
   LentSockets lent_;
+  // Patched syscall sites: traps seen per site (kSiteDone once patched or
+  // refused), the next free thunk, and /proc/<pid>/mem, which may write
+  // read-only private code (the copy-on-write a debugger's breakpoint makes).
+  std::unordered_map<uint64_t, uint8_t> site_hits_;
+  uint32_t next_thunk_ = 1;
+  int mem_fd_ = -1;
 };
 
 }  // namespace pico

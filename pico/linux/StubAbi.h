@@ -13,6 +13,7 @@
 #ifndef LX_PICO_LINUX_STUB_ABI_H
 #define LX_PICO_LINUX_STUB_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define LX_ARENA_BASE 0x7fe000000000ULL
@@ -30,7 +31,7 @@
 #define LX_KICK_SIGNAL 63 /* provider -> stub: "stop and report" (Thread::interrupt) */
 #define LX_MAX_BPF 64
 
-#define LX_STUB_MAGIC 0x6c78737475620004ULL /* "lxstub" v4 */
+#define LX_STUB_MAGIC 0x6c78737475620005ULL /* "lxstub" v5 */
 /* Largest signal-frame FP area the stub builds for a thread's first entry
  * (AVX-512 needs 2.7 KiB; AMX tile data is never in a default frame). */
 #define LX_FP_ENTRY_MAX 8192
@@ -76,6 +77,10 @@ enum {
   LX_CMD_RESUME_IO = 7,
   /* Receive one fd on LX_MAP_FD and keep it; ret = its number. */
   LX_CMD_RECV_FD = 8,
+  /* The thread stopped through the fast entry (no host signal frame, so
+   * fpstate is 0): build one now from the live FP state and resume through
+   * it later; ret = its FP area, also put in fpstate. */
+  LX_CMD_MAKE_FRAME = 9,
 };
 
 /* Register file: same order as pico::Registers. */
@@ -123,7 +128,70 @@ struct lx_mailbox {
   uint64_t io_want;   /* LX_CMD_RESUME_IO: bytes to move before resuming */
   volatile uint32_t io_kicked; /* set by the stub when a kick ended its wait */
   uint32_t pad3;
+  /* Fast syscall entry (see "Patched syscall sites" below). */
+  uint32_t fast_magic;          /* LX_FAST_MAGIC: the host gs base points at this mailbox */
+  volatile uint32_t fast_state; /* LX_FAST_* */
+  volatile uint32_t fast_kicked; /* a kick came while fast_state was LX_FAST_IN */
+  uint32_t fast_frame;          /* LX_CMD_MAKE_FRAME built a frame for this stop */
+  uint64_t stack_top;           /* where the fast entry switches to: the thread's alternate stack */
 };
+
+/* Patched syscall sites.
+ *
+ * A trapped syscall costs a host signal delivery and an rt_sigreturn (~3 us
+ * on small VMs, most of a trap). So the provider rewrites a site that traps
+ * more than once, `mov $nr, %eax; syscall` (b8 imm32 0f 05, what glibc's
+ * wrappers are), into `jmp *[slot]` (ff 24 25 disp32, the same 7 bytes).
+ * The slots sit at [LX_FAST_BASE, +64 KiB) = 0x050f0000..: the last two
+ * bytes of every such jmp are then 0f 05, a `syscall`, so code that jumps
+ * straight to the old syscall instruction (or a restart, rip - 2) still
+ * makes the same trapped syscall. Slot 0 holds lx_fast_entry; slot i the
+ * thunk i at LX_FAST_THUNKS + (i - 1) * LX_FAST_THUNK_SIZE:
+ *
+ *   +0   mov $nr, %eax
+ *   +5   lea -12(%rip), %r11          r11 = the thunk
+ *   +12  jmp *[LX_FAST_BASE]          lx_fast_entry
+ *   +19  syscall                      the fallback, trapped as before
+ *   +21  jmp *5(%rip)                 back to the site's next instruction
+ *   +32  .quad that address
+ *
+ * The region is private memory of the guest's process (fork copies it,
+ * exec starts over) and reserved like the arena. lx_fast_entry saves the
+ * registers into the mailbox, found through the host gs base (which the
+ * stub points at it while the guest's own gs base is 0), switches to the
+ * thread's alternate stack and posts the syscall as the SIGSYS handler does,
+ * with rip = rcx = thunk+21 so that a restart re-runs the fallback. Without
+ * a signal frame there is no FP area: fpstate is 0 and the provider asks
+ * for one (LX_CMD_MAKE_FRAME) when it needs it (signals, sigreturn, exec). */
+#define LX_FAST_BASE 0x050f0000ULL
+#define LX_FAST_SIZE 0x30000ULL
+#define LX_FAST_THUNKS (LX_FAST_BASE + 0x10000ULL)
+#define LX_FAST_THUNK_SIZE 64ULL
+#define LX_FAST_MAX_SITES 2047 /* thunks 1..2047 */
+#define LX_FAST_FALLBACK_OFF 19
+#define LX_FAST_RESUME_OFF 21
+#define LX_FAST_MAGIC 0x6c786661 /* "lxfa"; no suffix: the stub's assembly uses it */
+enum {
+  LX_FAST_OUT = 0,      /* not in the fast path */
+  LX_FAST_IN = 1,       /* entered, until the provider's resume is taken */
+  LX_FAST_RESUMING = 2, /* restoring the guest's registers from the mailbox */
+};
+
+/* Offsets the stub's assembly uses. */
+#define LX_MB_REGS 240
+#define LX_MB_R(i) (LX_MB_REGS + 8 * (i)) /* i: index in struct lx_regs */
+#define LX_MB_NR 144
+#define LX_MB_FAST_MAGIC 448
+#define LX_MB_STACK_TOP 464
+#ifdef __cplusplus
+#define LX_STATIC_ASSERT static_assert
+#else
+#define LX_STATIC_ASSERT _Static_assert
+#endif
+LX_STATIC_ASSERT(offsetof(struct lx_mailbox, regs) == LX_MB_REGS, "mailbox layout");
+LX_STATIC_ASSERT(offsetof(struct lx_mailbox, nr) == LX_MB_NR, "mailbox layout");
+LX_STATIC_ASSERT(offsetof(struct lx_mailbox, fast_magic) == LX_MB_FAST_MAGIC, "mailbox layout");
+LX_STATIC_ASSERT(offsetof(struct lx_mailbox, stack_top) == LX_MB_STACK_TOP, "mailbox layout");
 
 struct lx_ctl_header {
   uint64_t magic;
@@ -136,7 +204,7 @@ struct lx_ctl_header {
    * thread's first entry into the guest goes through. */
   uint64_t fp_xfeatures;
   uint32_t fp_xsave_size;
-  uint32_t pad;
+  uint32_t fast_syscalls; /* map [LX_FAST_BASE, +LX_FAST_SIZE) for patched syscall sites */
 };
 
 /* Copies that ride along with a trapped syscall, so that the common case

@@ -126,6 +126,9 @@ __asm__(".text\n"
         "lx_safe_end:\n"
         "lx_safe_fault:\n mov $-14, %rax\n ret\n");
 
+/* The fast entry of patched syscall sites (defined further down). */
+extern char lx_fast_entry[], lx_fast_check[], lx_fast_fallback[] __attribute__((visibility("hidden")));
+
 __asm__(".text\n.globl _start\n_start:\n xor %ebp, %ebp\n mov %rsp, %rdi\n and $-16, %rsp\n"
         " call stub_main\n hlt\n");
 
@@ -153,7 +156,11 @@ static void wake_provider(struct lx_mailbox* mb) {
     sys6(NR_futex, (long)&mb->to_provider, 1 /*FUTEX_WAKE*/, 1, 0, 0, 0);
 }
 
+/* Any event is a stop, which is all a kick asks for: one that came before
+ * needs no report of its own. */
 static void post_to_provider(struct lx_mailbox* mb) {
+  mb->fast_kicked = 0;
+  __asm__ volatile("" ::: "memory");
   __atomic_add_fetch(&mb->to_provider, 1, __ATOMIC_SEQ_CST);
   wake_provider(mb);
 }
@@ -244,7 +251,8 @@ static long fork_process(struct lx_mailbox* mb) {
   long provider = sys0(NR_getppid);
   /* What describes this thread's stopped state, read now: in the child the
    * parent's block is still mapped (shared) until the switch below. */
-  uint64_t fs = mb->applied_fs, gs = mb->applied_gs, fp = mb->fpstate;
+  uint64_t fs = mb->applied_fs, gs = mb->applied_gs, fp = mb->fpstate, top = mb->stack_top;
+  uint32_t fast = mb->fast_state, frame = mb->fast_frame, magic = mb->fast_magic;
   long pid = sys6(NR_clone, 0x8000 /*CLONE_PARENT*/ | 17 /*SIGCHLD*/, 0, 0, 0, 0, 0);
   if (pid != 0) {
     sys1(NR_close, fds[0]);
@@ -264,6 +272,10 @@ static long fork_process(struct lx_mailbox* mb) {
   mb->applied_fs = fs;
   mb->applied_gs = gs;
   mb->fpstate = fp;
+  mb->stack_top = top;
+  mb->fast_state = fast; /* the child goes on in the same entry path */
+  mb->fast_frame = frame;
+  mb->fast_magic = magic;
   mb->host_tid = (uint64_t)sys0(NR_gettid);
   mb->event = LX_EV_READY;
   post_to_provider(mb);
@@ -362,8 +374,11 @@ static long keep_fd(void) {
   return r < 0 ? r : fd;
 }
 
-/* Runs provider commands until told to resume the guest. */
-static void serve(struct lx_mailbox* mb) {
+static long make_frame(struct lx_mailbox* mb, unsigned char* fp);
+
+/* Runs provider commands until told to resume the guest. fp: where
+ * LX_CMD_MAKE_FRAME may build an FP area (only the fast entry has none). */
+static void serve(struct lx_mailbox* mb, unsigned char* fp) {
   for (;;) {
     wait_for_command(mb);
     if (mb->cmd == LX_CMD_RESUME) {
@@ -386,6 +401,8 @@ static void serve(struct lx_mailbox* mb) {
       mb->ret = map_fd(mb);
     else if (mb->cmd == LX_CMD_RECV_FD)
       mb->ret = keep_fd();
+    else if (mb->cmd == LX_CMD_MAKE_FRAME)
+      mb->ret = make_frame(mb, fp);
     else if (mb->cmd == LX_CMD_FORK) {
       long r = fork_process(mb);
       if (r == 0) continue; /* the child: it posted LX_EV_READY instead */
@@ -399,13 +416,20 @@ static void serve(struct lx_mailbox* mb) {
   }
 }
 
+/* The fast entry finds its mailbox through the host gs base, which the
+ * guest does not use unless it sets its own (then that thread's patched
+ * sites take their fallback). */
+static ulong host_gs(struct lx_mailbox* mb, ulong guest_gs) {
+  return guest_gs || !hdr->fast_syscalls ? guest_gs : (ulong)mb;
+}
+
 static void apply_segment_bases(struct lx_mailbox* mb) {
   if (mb->regs.fs_base != mb->applied_fs) {
     sys2(NR_arch_prctl, 0x1002 /*ARCH_SET_FS*/, mb->regs.fs_base);
     mb->applied_fs = mb->regs.fs_base;
   }
   if (mb->regs.gs_base != mb->applied_gs) {
-    sys2(NR_arch_prctl, 0x1001 /*ARCH_SET_GS*/, mb->regs.gs_base);
+    sys2(NR_arch_prctl, 0x1001 /*ARCH_SET_GS*/, host_gs(mb, mb->regs.gs_base));
     mb->applied_gs = mb->regs.gs_base;
   }
 }
@@ -474,9 +498,10 @@ static void prefetch_buffer(struct prefetch* p, ulong addr, ulong len) {
  * calls (signal masks and actions, timeouts, pollfds, iovec arrays). Only a guess that saves copies: the
  * provider checks every read against the records and falls back to reading
  * guest memory. Never futex words, which must be read at the time of use. */
-static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, ulong nr) {
+static void prefetch_args(struct lx_mailbox* mb, ulong nr) {
   struct prefetch p = {in_area(mb), 0};
   p.a->count = 0;
+  const struct lx_regs* c = &mb->regs;
   const ulong a0 = c->rdi, a1 = c->rsi, a2 = c->rdx, a3 = c->r10, a4 = c->r8, a5 = c->r9;
   switch (nr) {
     case 2: case 4: case 6: case 21: case 59: case 76: case 80: case 83: case 84: case 85:
@@ -555,16 +580,31 @@ static void prefetch_args(struct lx_mailbox* mb, const struct k_sigcontext* c, u
 
 static void handler(int sig, struct k_siginfo* si, void* ctx) {
   struct k_ucontext* uc = (struct k_ucontext*)ctx;
+  /* From guest code: a fast entry that ended with the tail's jump left its
+   * state behind. */
+  if ((uc->mc.rip >> 32) != LX_ARENA_HI32) current_mailbox()->fast_state = LX_FAST_OUT;
   if (sig == LX_KICK_SIGNAL && (uc->mc.rip >> 32) == LX_ARENA_HI32) {
-    /* Only socket_io's ppoll lets a kick in while we run our own code: end
-     * that wait (ppoll returns -EINTR) and let it report. */
-    current_mailbox()->io_kicked = 1;
-    return;
+    /* Our own code runs with the kick unblocked in socket_io's ppoll (end
+     * that wait: ppoll returns -EINTR and it reports) and in the fast
+     * entry, which reports the kick itself unless it is already restoring
+     * the guest: then finish that here and report from the guest's state. */
+    struct lx_mailbox* mb = current_mailbox();
+    mb->io_kicked = 1;
+    if (mb->fast_state != LX_FAST_RESUMING) {
+      if (mb->fast_state == LX_FAST_IN) mb->fast_kicked = 1;
+      return;
+    }
+    load_regs(mb, &uc->mc);
+    mb->fast_state = LX_FAST_OUT;
   }
   if (sig == SIGSEGV || sig == SIGBUS) {
     ulong ip = uc->mc.rip;
     if (ip >= (ulong)lx_safe_begin && ip < (ulong)lx_safe_end) {
       uc->mc.rip = (ulong)lx_safe_fault;
+      return;
+    }
+    if (ip == (ulong)lx_fast_check) { /* a gs base of the guest's own: take the fallback */
+      uc->mc.rip = (ulong)lx_fast_fallback;
       return;
     }
     /* Any other fault in our own code is a stub bug (or a guest that jumped
@@ -579,7 +619,7 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
     mb->nr = (uint64_t)(unsigned)si->u.sys.syscall;
     mb->arch = si->u.sys.arch;
     if (si->u.sys.arch == 0xc000003eu) /* AUDIT_ARCH_X86_64 */
-      prefetch_args(mb, &uc->mc, mb->nr);
+      prefetch_args(mb, mb->nr);
     else
       in_area(mb)->count = 0;
   } else if (sig == LX_KICK_SIGNAL) {
@@ -593,9 +633,170 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
     mb->addr = si->u.fault.addr;
   }
   post_to_provider(mb);
-  serve(mb);
+  serve(mb, 0);
   load_regs(mb, &uc->mc);
   apply_segment_bases(mb);
+}
+
+
+/* ---- The fast entry of patched syscall sites (see StubAbi.h) ----------- */
+
+#define S_(x) #x
+#define S(x) S_(x)
+#define GS(i) "%gs:" S(LX_MB_R(i))
+/* struct lx_regs indices */
+#define R15 0
+#define R14 1
+#define R13 2
+#define R12 3
+#define RBP 4
+#define RBX 5
+#define R11 6
+#define R10 7
+#define R9 8
+#define R8 9
+#define RAX 10
+#define RCX 11
+#define RDX 12
+#define RSI 13
+#define RDI 14
+#define RIP 15
+#define RFLAGS 16
+#define RSP 17
+
+void lx_fast_syscall(void);
+/* Entered from a thunk with eax = nr, r11 = the thunk; rcx and r11 are
+ * free, as after a syscall instruction. The guest's stack is never
+ * touched (its red zone may be live). The tail restores every register
+ * from the mailbox; a kick that lands in it is finished by handler(). */
+__asm__(".text\n.globl lx_fast_entry, lx_fast_check, lx_fast_fallback\n"
+        "lx_fast_entry:\n"
+        "lx_fast_check:\n"
+        " cmpl $" S(LX_FAST_MAGIC) ", %gs:" S(LX_MB_FAST_MAGIC) "\n"
+        " jne lx_fast_fallback\n"
+        " mov %rsp, " GS(RSP) "\n"
+        " mov %gs:" S(LX_MB_STACK_TOP) ", %rsp\n"
+        " pushfq\n pop " GS(RFLAGS) "\n cld\n"
+        " mov %rax, " GS(RAX) "\n mov %rax, %gs:" S(LX_MB_NR) "\n"
+        " lea " S(LX_FAST_RESUME_OFF) "(%r11), %rcx\n"
+        " mov %rcx, " GS(RIP) "\n mov %rcx, " GS(RCX) "\n"
+        " mov " GS(RFLAGS) ", %rcx\n mov %rcx, " GS(R11) "\n"
+        " mov %r15, " GS(R15) "\n mov %r14, " GS(R14) "\n mov %r13, " GS(R13) "\n"
+        " mov %r12, " GS(R12) "\n mov %rbp, " GS(RBP) "\n mov %rbx, " GS(RBX) "\n"
+        " mov %r10, " GS(R10) "\n mov %r9, " GS(R9) "\n mov %r8, " GS(R8) "\n"
+        " mov %rdx, " GS(RDX) "\n mov %rsi, " GS(RSI) "\n mov %rdi, " GS(RDI) "\n"
+        " call lx_fast_syscall\n"
+        " mov " GS(R15) ", %r15\n mov " GS(R14) ", %r14\n mov " GS(R13) ", %r13\n"
+        " mov " GS(R12) ", %r12\n mov " GS(RBP) ", %rbp\n mov " GS(RBX) ", %rbx\n"
+        " mov " GS(R11) ", %r11\n mov " GS(R10) ", %r10\n mov " GS(R9) ", %r9\n"
+        " mov " GS(R8) ", %r8\n mov " GS(RAX) ", %rax\n mov " GS(RCX) ", %rcx\n"
+        " mov " GS(RDX) ", %rdx\n mov " GS(RSI) ", %rsi\n mov " GS(RDI) ", %rdi\n"
+        " push " GS(RFLAGS) "\n popfq\n"
+        " mov " GS(RSP) ", %rsp\n"
+        " jmp *" GS(RIP) "\n"
+        "lx_fast_fallback:\n"
+        " add $" S(LX_FAST_FALLBACK_OFF) ", %r11\n jmp *%r11\n");
+
+/* LX_CMD_MAKE_FRAME: the live FP state (the guest's: this code never
+ * touches FP registers) in Linux's signal-frame format, as build_entry_fp. */
+static long make_frame(struct lx_mailbox* mb, unsigned char* fp) {
+  const uint64_t xfeatures = hdr->fp_xfeatures;
+  const uint32_t size = hdr->fp_xsave_size;
+  if (!fp || size < 512 || size > LX_FP_ENTRY_MAX - 4) return -22; /* EINVAL */
+  zero(fp, 576);
+  if (xfeatures) {
+    __asm__ volatile("xsave64 (%0)" : : "r"(fp), "a"((uint32_t)xfeatures), "d"((uint32_t)(xfeatures >> 32))
+                     : "memory");
+    *(uint32_t*)(fp + 464) = 0x46505853U; /* FP_XSTATE_MAGIC1 */
+    *(uint32_t*)(fp + 468) = size + 4;
+    *(uint64_t*)(fp + 472) = xfeatures;
+    *(uint32_t*)(fp + 480) = size;
+    *(uint32_t*)(fp + size) = 0x46505845U; /* FP_XSTATE_MAGIC2 */
+  } else {
+    __asm__ volatile("fxsave64 (%0)" : : "r"(fp) : "memory");
+  }
+  mb->fpstate = (ulong)fp;
+  mb->fast_frame = 1;
+  return (long)fp;
+}
+
+/* Resumes the guest through a frame LX_CMD_MAKE_FRAME built, as the SIGSYS
+ * path does, with the kick blocked until rt_sigreturn unblocks it (the
+ * guest's host mask is empty): a kick that comes meanwhile is reported
+ * first, one after it stops the guest as usual. */
+static int resume_through_frame(struct lx_mailbox* mb, unsigned char* fp) {
+  const ulong kick = 1UL << (LX_KICK_SIGNAL - 1);
+  sys4(NR_rt_sigprocmask, 0 /*SIG_BLOCK*/, &kick, 0, 8);
+  if (mb->fast_kicked) return 0;
+  struct k_ucontext uc;
+  __builtin_memset(&uc, 0, sizeof uc);
+  uc.mc.fpstate = (ulong)fp;
+  uc.flags = 0x2 | 0x4; /* UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS */
+  uc.stack.sp = mb->stack_top - (LX_ALTSTACK_SIZE - 4096);
+  uc.stack.size = LX_ALTSTACK_SIZE - 4096;
+  load_regs(mb, &uc.mc);
+  uc.mc.eflags = 0x202 | (mb->regs.rflags & 0x0dd5UL);
+  uc.mc.cs = 0x33;
+  uc.mc.ss = 0x2b;
+  mb->fast_frame = 0;
+  mb->fast_state = LX_FAST_OUT;
+  __asm__ volatile("mov %0, %%rsp\n mov $15, %%eax\n syscall\n hlt" : : "r"(&uc) : "memory");
+  __builtin_unreachable();
+}
+
+/* The C half of lx_fast_entry, on the thread's alternate stack: the
+ * registers are in the mailbox; post the syscall as handler() does and
+ * return once the guest may resume from the mailbox's registers. */
+void lx_fast_syscall(void) {
+  unsigned char fp[LX_FP_ENTRY_MAX] __attribute__((aligned(64)));
+  struct lx_mailbox* mb = current_mailbox();
+  const ulong entry_flags = mb->regs.rflags;
+  mb->fast_state = LX_FAST_IN;
+  mb->fast_frame = 0;
+  mb->regs.fs_base = mb->applied_fs;
+  mb->regs.gs_base = mb->applied_gs;
+  mb->fpstate = 0;
+  mb->event = LX_EV_SYSCALL;
+  mb->arch = 0xc000003eu; /* AUDIT_ARCH_X86_64 */
+  prefetch_args(mb, mb->nr);
+  post_to_provider(mb);
+  for (;;) {
+    serve(mb, fp);
+    apply_segment_bases(mb);
+    if (mb->fast_frame) {
+      resume_through_frame(mb, fp);
+    } else {
+      mb->regs.rflags = (entry_flags & ~0x0dd5UL) | (mb->regs.rflags & 0x0dd5UL);
+      mb->fast_state = LX_FAST_RESUMING;
+      __asm__ volatile("" ::: "memory");
+      if (!mb->fast_kicked) return;
+      mb->fast_state = LX_FAST_IN;
+    }
+    /* A kick came before the resume: report it from the guest's state. */
+    mb->event = LX_EV_KICK;
+    in_area(mb)->count = 0;
+    post_to_provider(mb);
+  }
+}
+
+/* The region of patched sites' thunks: the entry pointer first; the
+ * provider writes the thunks (through /proc/<pid>/mem) as it patches. */
+static void map_fast_region(void) {
+  if (!hdr->fast_syscalls) return;
+  if (sys6(NR_mmap, (long)LX_FAST_BASE, LX_FAST_SIZE, 3, 0x32 /*PRIVATE|ANON|FIXED*/, -1, 0) != (long)LX_FAST_BASE)
+    die(129);
+  *(ulong*)LX_FAST_BASE = (ulong)lx_fast_entry;
+  sys3(NR_mprotect, LX_FAST_BASE, LX_FAST_SIZE, 5 /*READ|EXEC*/);
+}
+
+/* A thread's fast-entry state: its mailbox in the host gs base (unless the
+ * guest has its own there) and its alternate stack. */
+static void init_fast_thread(struct lx_mailbox* mb, ulong altstack_top) {
+  mb->stack_top = altstack_top;
+  mb->fast_state = LX_FAST_OUT;
+  if (!hdr->fast_syscalls) return;
+  mb->fast_magic = LX_FAST_MAGIC;
+  sys2(NR_arch_prctl, 0x1001 /*ARCH_SET_GS*/, host_gs(mb, mb->applied_gs));
 }
 
 /* The FP area of a thread's first entry frame: the initial FPU state in
@@ -660,12 +861,13 @@ void lx_thread_main(ulong idx) {
   unsigned char fpbuf[LX_FP_ENTRY_MAX] __attribute__((aligned(64)));
   struct lx_mailbox* mb = mailbox(idx);
   ulong altstack = use_altstack(idx);
+  init_fast_thread(mb, LX_ALTSTACK_BASE + (idx + 1) * LX_ALTSTACK_SIZE);
   ulong fp = build_entry_fp(fpbuf);
   mb->fpstate = fp;
   mb->host_tid = (uint64_t)sys0(NR_gettid);
   mb->event = LX_EV_READY;
   post_to_provider(mb);
-  serve(mb);
+  serve(mb, 0);
   enter_guest(mb, altstack, fp);
 }
 
@@ -730,10 +932,12 @@ void stub_main(ulong* sp) {
   unsigned char fpbuf[LX_FP_ENTRY_MAX] __attribute__((aligned(64)));
   ulong fp = build_entry_fp(fpbuf);
   struct lx_mailbox* mb = mailbox(0);
+  map_fast_region();
+  init_fast_thread(mb, LX_ALTSTACK_BASE + LX_ALTSTACK_SIZE);
   mb->fpstate = fp;
   mb->host_tid = (uint64_t)sys0(NR_getpid);
   mb->event = LX_EV_READY;
   post_to_provider(mb);
-  serve(mb);
+  serve(mb, 0);
   enter_guest(mb, altstack, fp);
 }
