@@ -85,32 +85,44 @@ typedef unsigned long ulong;
 #define FUTEX_WAIT_PRIVATE 128
 #define FUTEX_WAKE_PRIVATE 129
 
-static inline long sys3(long n, long a, long b, long c) {
-  long ret;
-  __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-  return ret;
-}
-
-static inline long sys4(long n, long a, long b, long c, long d) {
-  long ret;
-  register long r10 __asm__("r10") = d;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-
-static inline long sys5(long n, long a, long b, long c, long d, long e) {
-  long ret;
-  register long r10 __asm__("r10") = d;
-  register long r8 __asm__("r8") = e;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
+/* Every call is `mov $nr, %eax; syscall`, the instruction pair of glibc's
+ * wrappers, so the loops measure syscalls the way programs make them
+ * (under lx such a site is rewritten into the stub's fast entry after two
+ * traps; LX_FAST_SYSCALLS=0 measures the trap path), not whatever the
+ * compiler would schedule between the two. n must be a literal or a macro
+ * that expands to one. */
+#define SYS_STR_(x) #x
+#define SYS_STR(x) SYS_STR_(x)
+#define sys3(n, a, b, c)                                                                       \
+  ({                                                                                           \
+    long a_ = (long)(a), b_ = (long)(b), c_ = (long)(c), r_;                                   \
+    __asm__ volatile("mov $" SYS_STR(n) ", %%eax\n syscall"                                    \
+                     : "=a"(r_)                                                                \
+                     : "D"(a_), "S"(b_), "d"(c_)                                               \
+                     : "rcx", "r11", "memory");                                                \
+    r_;                                                                                        \
+  })
+#define sys4(n, a, b, c, d)                                                                    \
+  ({                                                                                           \
+    long a_ = (long)(a), b_ = (long)(b), c_ = (long)(c), d_ = (long)(d), r_;                   \
+    register long r10_ __asm__("r10") = d_;                                                    \
+    __asm__ volatile("mov $" SYS_STR(n) ", %%eax\n syscall"                                    \
+                     : "=a"(r_)                                                                \
+                     : "D"(a_), "S"(b_), "d"(c_), "r"(r10_)                                    \
+                     : "rcx", "r11", "memory");                                                \
+    r_;                                                                                        \
+  })
+#define sys5(n, a, b, c, d, e)                                                                 \
+  ({                                                                                           \
+    long a_ = (long)(a), b_ = (long)(b), c_ = (long)(c), d_ = (long)(d), e_ = (long)(e), r_;   \
+    register long r10_ __asm__("r10") = d_;                                                    \
+    register long r8_ __asm__("r8") = e_;                                                      \
+    __asm__ volatile("mov $" SYS_STR(n) ", %%eax\n syscall"                                    \
+                     : "=a"(r_)                                                                \
+                     : "D"(a_), "S"(b_), "d"(c_), "r"(r10_), "r"(r8_)                          \
+                     : "rcx", "r11", "memory");                                                \
+    r_;                                                                                        \
+  })
 
 static __attribute__((noreturn)) void quit(int code) {
   for (;;) sys3(NR_exit_group, code, 0, 0);
