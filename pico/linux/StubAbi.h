@@ -171,17 +171,20 @@ struct lx_mailbox {
 #define LX_FAST_FALLBACK_OFF 19
 #define LX_FAST_RESUME_OFF 21
 #define LX_FAST_MAGIC 0x6c786661 /* "lxfa"; no suffix: the stub's assembly uses it */
-enum {
-  LX_FAST_OUT = 0,      /* not in the fast path */
-  LX_FAST_IN = 1,       /* entered, until the provider's resume is taken */
-  LX_FAST_RESUMING = 2, /* restoring the guest's registers from the mailbox */
-};
+/* fast_state values (macros: the stub's assembly uses them) */
+#define LX_FAST_OUT 0      /* not in the fast path */
+#define LX_FAST_IN 1       /* entered, until the provider's resume is taken */
+#define LX_FAST_RESUMING 2 /* in the tail, restoring the guest's registers from the mailbox
+                            * (only meaningful with the IP inside the tail: it stays set
+                            * after the tail's final jump) */
 
 /* Offsets the stub's assembly uses. */
 #define LX_MB_REGS 240
 #define LX_MB_R(i) (LX_MB_REGS + 8 * (i)) /* i: index in struct lx_regs */
 #define LX_MB_NR 144
 #define LX_MB_FAST_MAGIC 448
+#define LX_MB_FAST_STATE 452
+#define LX_MB_FAST_KICKED 456
 #define LX_MB_STACK_TOP 464
 #ifdef __cplusplus
 #define LX_STATIC_ASSERT static_assert
@@ -192,6 +195,8 @@ LX_STATIC_ASSERT(offsetof(struct lx_mailbox, regs) == LX_MB_REGS, "mailbox layou
 LX_STATIC_ASSERT(offsetof(struct lx_mailbox, nr) == LX_MB_NR, "mailbox layout");
 LX_STATIC_ASSERT(offsetof(struct lx_mailbox, fast_magic) == LX_MB_FAST_MAGIC, "mailbox layout");
 LX_STATIC_ASSERT(offsetof(struct lx_mailbox, stack_top) == LX_MB_STACK_TOP, "mailbox layout");
+LX_STATIC_ASSERT(offsetof(struct lx_mailbox, fast_state) == LX_MB_FAST_STATE, "mailbox layout");
+LX_STATIC_ASSERT(offsetof(struct lx_mailbox, fast_kicked) == LX_MB_FAST_KICKED, "mailbox layout");
 
 struct lx_ctl_header {
   uint64_t magic;

@@ -40,6 +40,8 @@ long site_flags();
 // read() that keeps *xmm_in in %xmm6 across the syscall and stores it back
 // into xmm_in[1].
 long site_read_xmm(long fd, void* buf, long n, double* xmm_in);
+// getppid() that does the same with io[0] and io[1].
+long site_getppid_xmm(double* io);
 }
 LX_SITE(site_getpid, 39);
 LX_SITE(site_getppid, 110);
@@ -58,6 +60,10 @@ asm(".text\n.globl site_red_zone\nsite_red_zone:\n"
     "1: ret\n");
 asm(".text\n.globl site_flags\nsite_flags:\n"
     " std\n mov $39, %eax\n syscall\n pushfq\n pop %rax\n cld\n ret\n");
+asm(".text\n.globl site_getppid_xmm\nsite_getppid_xmm:\n"
+    " mov %rdi, %r8\n movsd (%r8), %xmm6\n"
+    " mov $110, %eax\n syscall\n"
+    " movsd %xmm6, 8(%r8)\n ret\n");
 asm(".text\n.globl site_read_xmm\nsite_read_xmm:\n"
     " mov %rcx, %r8\n movsd (%r8), %xmm6\n"
     " mov $0, %eax\n syscall\n"
@@ -168,6 +174,39 @@ TEST(SyscallSites, SignalWithSaRestartRestartsTheCall) {
   EXPECT_EQ(xmm[1], -7.25);
   close(p[0]);
   close(p[1]);
+}
+
+// Timer signals land anywhere in a loop of calls (under lx: in the guest,
+// on the way into the provider, while it answers, on the way back): every
+// one is delivered, every call returns its own result, and the handler's FP
+// registers never leak into the loop.
+TEST(SyscallSites, SignalsLandingDuringCallsAreDeliveredAndChangeNothing) {
+  const long ppid = getppid();
+  double io[2] = {3.75, 0};
+  for (int i = 0; i < kCalls; ++i) ASSERT_EQ(site_getppid_xmm(io), ppid);
+  struct sigaction sa {}, old {};
+  sa.sa_handler = OnAlarm;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, &old);
+  g_alarms = 0;
+  itimerval it{};
+  it.it_interval.tv_usec = 1000;
+  it.it_value.tv_usec = 1000;
+  setitimer(ITIMER_REAL, &it, nullptr);
+  long wrong_result = 0, wrong_fp = 0, calls = 0, last = 0;
+  double last_fp = 0;
+  while (g_alarms.load() < 100) {
+    io[1] = 0;
+    const long r = site_getppid_xmm(io);
+    if (r != ppid) ++wrong_result, last = r;
+    if (io[1] != 3.75) ++wrong_fp, last_fp = io[1];
+    ++calls;
+  }
+  it = {};
+  setitimer(ITIMER_REAL, &it, nullptr);
+  sigaction(SIGALRM, &old, nullptr);
+  EXPECT_EQ(wrong_result, 0) << "of " << calls << " calls; the last was " << last;
+  EXPECT_EQ(wrong_fp, 0) << "of " << calls << " calls; the last had " << last_fp;
 }
 
 TEST(SyscallSites, ForkFromTheSameSiteReturnsInParentAndChild) {

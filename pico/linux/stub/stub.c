@@ -127,7 +127,8 @@ __asm__(".text\n"
         "lx_safe_fault:\n mov $-14, %rax\n ret\n");
 
 /* The fast entry of patched syscall sites (defined further down). */
-extern char lx_fast_entry[], lx_fast_check[], lx_fast_fallback[] __attribute__((visibility("hidden")));
+extern char lx_fast_entry[], lx_fast_check[], lx_fast_fallback[], lx_fast_tail[], lx_fast_tail_end[]
+    __attribute__((visibility("hidden")));
 
 __asm__(".text\n.globl _start\n_start:\n xor %ebp, %ebp\n mov %rsp, %rdi\n and $-16, %rsp\n"
         " call stub_main\n hlt\n");
@@ -589,9 +590,10 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
      * entry, which reports the kick itself unless it is already restoring
      * the guest: then finish that here and report from the guest's state. */
     struct lx_mailbox* mb = current_mailbox();
+    const ulong ip = uc->mc.rip;
     mb->io_kicked = 1;
-    if (mb->fast_state != LX_FAST_RESUMING) {
-      if (mb->fast_state == LX_FAST_IN) mb->fast_kicked = 1;
+    if (ip < (ulong)lx_fast_tail || ip >= (ulong)lx_fast_tail_end || mb->fast_state != LX_FAST_RESUMING) {
+      mb->fast_kicked = 1; /* no event since it came: one is reported before the guest runs */
       return;
     }
     load_regs(mb, &uc->mc);
@@ -665,11 +667,14 @@ static void handler(int sig, struct k_siginfo* si, void* ctx) {
 #define RSP 17
 
 void lx_fast_syscall(void);
+void lx_fast_kicked(void);
 /* Entered from a thunk with eax = nr, r11 = the thunk; rcx and r11 are
  * free, as after a syscall instruction. The guest's stack is never
  * touched (its red zone may be live). The tail restores every register
- * from the mailbox; a kick that lands in it is finished by handler(). */
-__asm__(".text\n.globl lx_fast_entry, lx_fast_check, lx_fast_fallback\n"
+ * from the mailbox: a kick that lands in it after it set LX_FAST_RESUMING
+ * is finished by handler(); one that came before is reported first
+ * (lx_fast_kicked), since the tail will not stop before the guest runs. */
+__asm__(".text\n.globl lx_fast_entry, lx_fast_check, lx_fast_fallback, lx_fast_tail, lx_fast_tail_end\n"
         "lx_fast_entry:\n"
         "lx_fast_check:\n"
         " cmpl $" S(LX_FAST_MAGIC) ", %gs:" S(LX_MB_FAST_MAGIC) "\n"
@@ -686,6 +691,13 @@ __asm__(".text\n.globl lx_fast_entry, lx_fast_check, lx_fast_fallback\n"
         " mov %r10, " GS(R10) "\n mov %r9, " GS(R9) "\n mov %r8, " GS(R8) "\n"
         " mov %rdx, " GS(RDX) "\n mov %rsi, " GS(RSI) "\n mov %rdi, " GS(RDI) "\n"
         " call lx_fast_syscall\n"
+        "lx_fast_tail:\n"
+        " movl $" S(LX_FAST_RESUMING) ", %gs:" S(LX_MB_FAST_STATE) "\n"
+        " cmpl $0, %gs:" S(LX_MB_FAST_KICKED) "\n"
+        " je 1f\n"
+        " call lx_fast_kicked\n"
+        " jmp lx_fast_tail\n"
+        "1:\n"
         " mov " GS(R15) ", %r15\n mov " GS(R14) ", %r14\n mov " GS(R13) ", %r13\n"
         " mov " GS(R12) ", %r12\n mov " GS(RBP) ", %rbp\n mov " GS(RBX) ", %rbx\n"
         " mov " GS(R11) ", %r11\n mov " GS(R10) ", %r10\n mov " GS(R9) ", %r9\n"
@@ -694,6 +706,7 @@ __asm__(".text\n.globl lx_fast_entry, lx_fast_check, lx_fast_fallback\n"
         " push " GS(RFLAGS) "\n popfq\n"
         " mov " GS(RSP) ", %rsp\n"
         " jmp *" GS(RIP) "\n"
+        "lx_fast_tail_end:\n"
         "lx_fast_fallback:\n"
         " add $" S(LX_FAST_FALLBACK_OFF) ", %r11\n jmp *%r11\n");
 
@@ -744,13 +757,30 @@ static int resume_through_frame(struct lx_mailbox* mb, unsigned char* fp) {
   __builtin_unreachable();
 }
 
-/* The C half of lx_fast_entry, on the thread's alternate stack: the
- * registers are in the mailbox; post the syscall as handler() does and
- * return once the guest may resume from the mailbox's registers. */
-void lx_fast_syscall(void) {
+/* Serves the provider until it lets the guest resume; returns (with
+ * fast_state LX_FAST_IN) when the asm tail may restore the registers from
+ * the mailbox, unless the resume goes through a frame. */
+static void fast_serve(struct lx_mailbox* mb, ulong entry_flags) {
   unsigned char fp[LX_FP_ENTRY_MAX] __attribute__((aligned(64)));
+  for (;;) {
+    serve(mb, fp);
+    /* The tail reads the mailbox through gs: a new gs base of the guest's
+     * own must wait for the frame's rt_sigreturn. */
+    if (mb->regs.gs_base != mb->applied_gs && !mb->fast_frame) make_frame(mb, fp);
+    apply_segment_bases(mb);
+    if (!mb->fast_frame) break;
+    resume_through_frame(mb, fp); /* returns only if a kick is to be reported */
+    mb->event = LX_EV_KICK;
+    in_area(mb)->count = 0;
+    post_to_provider(mb);
+  }
+  mb->regs.rflags = (entry_flags & ~0x0dd5UL) | (mb->regs.rflags & 0x0dd5UL);
+}
+
+/* The C half of lx_fast_entry, on the thread's alternate stack: the
+ * registers are in the mailbox; post the syscall as handler() does. */
+void lx_fast_syscall(void) {
   struct lx_mailbox* mb = current_mailbox();
-  const ulong entry_flags = mb->regs.rflags;
   mb->fast_state = LX_FAST_IN;
   mb->fast_frame = 0;
   mb->regs.fs_base = mb->applied_fs;
@@ -760,23 +790,19 @@ void lx_fast_syscall(void) {
   mb->arch = 0xc000003eu; /* AUDIT_ARCH_X86_64 */
   prefetch_args(mb, mb->nr);
   post_to_provider(mb);
-  for (;;) {
-    serve(mb, fp);
-    apply_segment_bases(mb);
-    if (mb->fast_frame) {
-      resume_through_frame(mb, fp);
-    } else {
-      mb->regs.rflags = (entry_flags & ~0x0dd5UL) | (mb->regs.rflags & 0x0dd5UL);
-      mb->fast_state = LX_FAST_RESUMING;
-      __asm__ volatile("" ::: "memory");
-      if (!mb->fast_kicked) return;
-      mb->fast_state = LX_FAST_IN;
-    }
-    /* A kick came before the resume: report it from the guest's state. */
-    mb->event = LX_EV_KICK;
-    in_area(mb)->count = 0;
-    post_to_provider(mb);
-  }
+  fast_serve(mb, mb->regs.rflags);
+}
+
+/* A kick came after the last event and before the tail began: the guest
+ * must not run before the provider hears of it. */
+void lx_fast_kicked(void) {
+  struct lx_mailbox* mb = current_mailbox();
+  mb->fast_state = LX_FAST_IN;
+  mb->fpstate = 0;
+  mb->event = LX_EV_KICK;
+  in_area(mb)->count = 0;
+  post_to_provider(mb);
+  fast_serve(mb, mb->regs.rflags);
 }
 
 /* The region of patched sites' thunks: the entry pointer first; the
