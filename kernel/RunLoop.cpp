@@ -43,7 +43,7 @@ void Kernel::task_main(Task* t) {
     lock.lock();
     t->running_guest = false;
     // The armed socket I/O ended the syscall by itself unless it reports.
-    if (ev.kind != pico::EventKind::SocketIoDone) t->io_finish = nullptr;
+    if (t->io_finish && ev.kind != pico::EventKind::SocketIoDone) t->io_finish = nullptr;
     switch (ev.kind) {
       case pico::EventKind::Syscall:
         if (ev.foreign_abi) {

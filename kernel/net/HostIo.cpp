@@ -67,7 +67,9 @@ bool arm(Task& t, Transfer x) {
 }
 
 bool defer(Task& t, Socket& s, MsgData& data, int flags, bool may_block, HostIoMode mode, bool send) {
-  if (mode == HostIoMode::kNever || !s.is_stream() || t.kernel().config().trace) return false;
+  // Cheapest first: most sockets that get here (unix ones) are not the host's.
+  if (mode == HostIoMode::kNever || s.host_poll_fd() < 0 || !s.is_stream() || t.kernel().config().trace)
+    return false;
   const int allowed = abi::kMsgDontwait | (send ? abi::kMsgNosignal : abi::kMsgWaitall);
   if (flags & ~allowed) return false;
   // The wait is the host's: a timeout would need the layer's deadline.
