@@ -6,6 +6,7 @@
 // results, registers, the stack's red zone, flags, FP state across signal
 // handlers, restarts, fork, threads, jumps straight to the syscall
 // instruction, and code in shared file mappings.
+#include <asm/prctl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -207,6 +208,34 @@ TEST(SyscallSites, SignalsLandingDuringCallsAreDeliveredAndChangeNothing) {
   sigaction(SIGALRM, &old, nullptr);
   EXPECT_EQ(wrong_result, 0) << "of " << calls << " calls; the last was " << last;
   EXPECT_EQ(wrong_fp, 0) << "of " << calls << " calls; the last had " << last_fp;
+}
+
+// lx finds its own state through the gs base while a program has none; a
+// program that sets one (readable or not) must see no difference.
+TEST(SyscallSites, AGsBaseOfTheProgramsOwnChangesNothing) {
+  const long ppid = getppid();
+  for (int i = 0; i < kCalls; ++i) ASSERT_EQ(site_getppid(), ppid);
+  static uint64_t block[512];
+  block[0] = 0x1234;
+  void* none = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(none, MAP_FAILED);
+  unsigned long old = 1;
+  ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_GET_GS, &old), 0);
+  for (void* base : {static_cast<void*>(block), none}) {
+    ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_SET_GS, base), 0);
+    unsigned long now = 0;
+    ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_GET_GS, &now), 0);
+    EXPECT_EQ(now, reinterpret_cast<unsigned long>(base));
+    for (int i = 0; i < kCalls; ++i) ASSERT_EQ(site_getppid(), ppid);
+    if (base == block) {
+      uint64_t v = 0;
+      asm volatile("mov %%gs:0, %0" : "=r"(v));
+      EXPECT_EQ(v, 0x1234u);
+    }
+  }
+  ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_SET_GS, old), 0);
+  for (int i = 0; i < kCalls; ++i) ASSERT_EQ(site_getppid(), ppid);
+  munmap(none, 4096);
 }
 
 TEST(SyscallSites, ForkFromTheSameSiteReturnsInParentAndChild) {
