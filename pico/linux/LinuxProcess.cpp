@@ -466,7 +466,15 @@ void LinuxProcess::rewrite_site(uint64_t site, uint64_t nr) {
   constexpr uint8_t kSiteDone = 0xff;
   // rt_sigreturn needs the host frame the trap path has anyway.
   if (!opts_.fast_syscalls || nr == SYS_rt_sigreturn || nr > INT32_MAX || site < 7) return;
-  uint8_t& hits = site_hits_[site];
+  // A guest that traps from ever new addresses (generated code) must not
+  // grow this table without bound: past the cap, new sites stay trapped.
+  constexpr size_t kMaxTrackedSites = 1 << 16;
+  auto it = site_hits_.find(site);
+  if (it == site_hits_.end()) {
+    if (site_hits_.size() >= kMaxTrackedSites) return;
+    it = site_hits_.emplace(site, 0).first;
+  }
+  uint8_t& hits = it->second;
   if (hits == kSiteDone || ++hits < kPatchAt) return;
   hits = kSiteDone;
   if (next_thunk_ > LX_FAST_MAX_SITES) return;
