@@ -81,13 +81,16 @@ void Kernel::task_main(Task* t) {
 // The backend may rewrite a syscall site into a cheaper way in (the Linux
 // one patches `mov $nr, %eax; syscall`). Only code no other thread runs
 // (its bytes change under it) in a private mapping (a shared one would
-// change the file).
+// change the file); the mapping is looked up only when the backend is
+// about to write, not on every trap.
 void Kernel::offer_syscall_site(Task& t, const pico::Event& ev) {
   ThreadGroup& tg = t.tg();
-  if (tg.tasks.size() != 1 || tg.mm_ref().use_count() != 1 || ev.syscall_site < 7) return;
-  const Vma* v = tg.mm().find(ev.syscall_site - 7);
-  if (!v || v->shared || !(v->prot & pico::kProtExec) || ev.syscall_site > v->end) return;
-  t.thread().rewrite_syscall_site(ev.syscall_site, ev.syscall_nr);
+  if (tg.tasks.size() != 1 || tg.mm_ref().use_count() != 1) return;
+  const uint64_t site = ev.syscall_site;
+  t.thread().rewrite_syscall_site(site, ev.syscall_nr, [&tg, site] {
+    const Vma* v = site >= 7 ? tg.mm().find(site - 7) : nullptr;
+    return v && !v->shared && (v->prot & pico::kProtExec) && site <= v->end;
+  });
 }
 
 void Kernel::handle_fault(Task& t, const pico::Event& ev) {

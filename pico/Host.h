@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,13 +109,16 @@ class Thread {
     return false;
   }
   virtual void disarm_socket_io() {}
-  // Event::syscall_site of this stop: the kernel has checked that the code
-  // there is a private mapping that no other thread runs, so the backend
-  // may rewrite the instruction (on a later call: it decides when) into an
-  // equivalent, cheaper way in, which still makes the same syscall.
-  virtual void rewrite_syscall_site(uint64_t site, uint64_t nr) {
+  // Event::syscall_site of this stop, from a thread that is the only one
+  // running its memory: the backend may rewrite the instruction (it
+  // decides when) into an equivalent, cheaper way in that still makes the
+  // same syscall, if may_rewrite() says the 7 bytes before the site are
+  // code in a private mapping. Called on every trap of such a site, so the
+  // backend asks may_rewrite() only when it is about to write.
+  virtual void rewrite_syscall_site(uint64_t site, uint64_t nr, const std::function<bool()>& may_rewrite) {
     (void)site;
     (void)nr;
+    (void)may_rewrite;
   }
 
   // Address-space operations, carried out by this (stopped) thread on behalf

@@ -339,15 +339,13 @@ Event LinuxThread::run() {
       ev.foreign_abi = mb_->arch != 0xc000003eu;  // AUDIT_ARCH_X86_64
       // A trap (not the fast entry): its site may be worth patching.
       if (!ev.foreign_abi && mb_->fast_state != LX_FAST_IN && proc_.opts_.fast_syscalls) ev.syscall_site = regs_.rip;
-      window_.open();
-      t_window = {&proc_, proc_.serial_, this};
+      open_window();
       break;
     case LX_EV_IO_DONE:
       ev.kind = EventKind::SocketIoDone;
       ev.io_result = mb_->ret;
       ev.io_interrupted = mb_->io_kicked != 0;
-      window_.open();
-      t_window = {&proc_, proc_.serial_, this};
+      open_window();
       break;
     case LX_EV_FAULT:
       ev.kind = EventKind::Fault;
@@ -360,6 +358,12 @@ Event LinuxThread::run() {
       break;
   }
   return ev;
+}
+
+// The syscall's copies ride with the trap (CopyWindow) until the next resume.
+void LinuxThread::open_window() {
+  window_.open();
+  t_window = {&proc_, proc_.serial_, this};
 }
 
 void LinuxThread::interrupt() {
@@ -456,12 +460,16 @@ bool LinuxThread::arm_socket_io(const SocketIo& io) {
   return true;
 }
 
-void LinuxThread::rewrite_syscall_site(uint64_t site, uint64_t nr) { proc_.rewrite_site(site, nr); }
+void LinuxThread::rewrite_syscall_site(uint64_t site, uint64_t nr, const std::function<bool()>& may_rewrite) {
+  proc_.rewrite_site(site, nr, may_rewrite);
+}
 
 // Patched syscall sites (StubAbi.h). The kernel calls this only while the
 // thread is stopped and the only one running this memory, so the 7 bytes
-// can be rewritten without another CPU executing them half-written.
-void LinuxProcess::rewrite_site(uint64_t site, uint64_t nr) {
+// can be rewritten without another CPU executing them half-written; it
+// checks the mapping (may_rewrite) only for a site about to be rewritten,
+// not on every trap of a site already decided.
+void LinuxProcess::rewrite_site(uint64_t site, uint64_t nr, const std::function<bool()>& may_rewrite) {
   constexpr uint8_t kPatchAt = 2;  // one trap may be all there is (start-up code)
   constexpr uint8_t kSiteDone = 0xff;
   // rt_sigreturn needs the host frame the trap path has anyway.
@@ -477,7 +485,7 @@ void LinuxProcess::rewrite_site(uint64_t site, uint64_t nr) {
   uint8_t& hits = it->second;
   if (hits == kSiteDone || ++hits < kPatchAt) return;
   hits = kSiteDone;
-  if (next_thunk_ > LX_FAST_MAX_SITES) return;
+  if (next_thunk_ > LX_FAST_MAX_SITES || !may_rewrite()) return;
   if (mem_fd_ < 0) {
     mem_fd_ = open(("/proc/" + std::to_string(pid_) + "/mem").c_str(), O_RDWR | O_CLOEXEC);
     if (mem_fd_ < 0) {

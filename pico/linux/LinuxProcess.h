@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -43,7 +44,7 @@ class LinuxThread final : public Thread {
   void interrupt() override;
   void note_blocking() override { mb_->provider_blocked = 1; }
   bool arm_socket_io(const SocketIo& io) override;
-  void rewrite_syscall_site(uint64_t site, uint64_t nr) override;
+  void rewrite_syscall_site(uint64_t site, uint64_t nr, const std::function<bool()>& may_rewrite) override;
   void disarm_socket_io() override { io_armed_ = false; }
   Result<void> map_anonymous(uint64_t addr, uint64_t len, int prot) override;
   Result<void> unmap(uint64_t addr, uint64_t len) override;
@@ -83,6 +84,7 @@ class LinuxThread final : public Thread {
   Event exited_event() const;
   Result<void> check_stopped() const;
   Result<uint64_t> frame_fpstate();
+  void open_window();
 
   LinuxProcess& proc_;
   size_t slot_;
@@ -128,7 +130,7 @@ class LinuxProcess final : public Process {
   // Called by a stopped thread of this process to start another one.
   Result<Thread*> add_thread(LinuxThread& creator);
   // Counts a trap at `site` and patches it on the second (StubAbi.h).
-  void rewrite_site(uint64_t site, uint64_t nr);
+  void rewrite_site(uint64_t site, uint64_t nr, const std::function<bool()>& may_rewrite);
   // Called by a stopped thread of this process to fork it (LX_CMD_FORK).
   Result<std::unique_ptr<Process>> fork_from(LinuxThread& forker);
   int wait_status() const { return wait_status_.load(std::memory_order_acquire); }

@@ -737,10 +737,10 @@ static long make_frame(struct lx_mailbox* mb, unsigned char* fp) {
  * path does, with the kick blocked until rt_sigreturn unblocks it (the
  * guest's host mask is empty): a kick that comes meanwhile is reported
  * first, one after it stops the guest as usual. */
-static int resume_through_frame(struct lx_mailbox* mb, unsigned char* fp) {
+static void resume_through_frame(struct lx_mailbox* mb, unsigned char* fp) {
   const ulong kick = 1UL << (LX_KICK_SIGNAL - 1);
   sys4(NR_rt_sigprocmask, 0 /*SIG_BLOCK*/, &kick, 0, 8);
-  if (mb->fast_kicked) return 0;
+  if (mb->fast_kicked) return;
   struct k_ucontext uc;
   __builtin_memset(&uc, 0, sizeof uc);
   uc.mc.fpstate = (ulong)fp;
