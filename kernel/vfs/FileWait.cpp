@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 #include <vector>
 
 #include "kernel/abi/Poll.h"
@@ -67,6 +68,21 @@ Result<void> wait_file(Task& t, OpenFile& file, unsigned events, const Deadline&
   return wait_until(t, queues, host, [&] { return (file.poll_events() & events) != 0; }, deadline);
 }
 
+namespace {
+
+// A write that failed EAGAIN although the file polls writable needs more room
+// than poll promises (an eventfd add that would overflow its counter): it
+// sleeps until the next wake-up of the file's queue instead of spinning with
+// the big lock held.
+Result<void> wait_for_room(Task& t, OpenFile& file) {
+  if (!(file.poll_events() & abi::kPollWritable) || !file.wait_queue()) return wait_file(t, file, abi::kPollWritable);
+  WaitQueue* q = file.wait_queue();
+  bool slept = false;
+  return wait_until(t, std::span<WaitQueue* const>(&q, 1), {}, [&] { return std::exchange(slept, true); }, Deadline{});
+}
+
+}  // namespace
+
 Result<uint64_t> read_waiting(Task& t, OpenFile& file, std::span<uint8_t> buf, std::optional<int64_t> pos) {
   for (;;) {
     Result<uint64_t> got = pos ? file.pread(buf, *pos) : file.read(buf);
@@ -82,7 +98,7 @@ Result<uint64_t> write_waiting(Task& t, OpenFile& file, std::span<const uint8_t>
     Result<uint64_t> put = pos ? file.pwrite(rest, *pos + static_cast<int64_t>(done)) : file.write(rest);
     if (!put.ok()) {
       Result<void> waited = err(put.error());
-      if (put.error() == EAGAIN && may_wait(file)) waited = wait_file(t, file, abi::kPollWritable);
+      if (put.error() == EAGAIN && may_wait(file)) waited = wait_for_room(t, file);
       if (waited.ok()) continue;
       if (done > 0) return done;
       return err(waited.error());

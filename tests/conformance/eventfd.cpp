@@ -130,6 +130,21 @@ TEST(EventfdThreads, BlockingWriteWaitsForRoom) {
   EXPECT_EQ(ReadCount(fd), 9u);
 }
 
+// The counter (1) is below the limit, so poll says writable, but adding
+// UINT64_MAX - 1 would overflow: the write sleeps until a read makes room
+// (found by trinity: lx spun holding its lock, so the reader never ran).
+TEST(EventfdThreads, BlockingWriteTooLargeForTheRoomLeftWaitsForARead) {
+  ScopedFd fd(eventfd(1, 0));
+  EXPECT_EQ(Revents(fd, POLLOUT), POLLOUT);
+  std::thread reader([&] {
+    conf::SleepMs(50);
+    EXPECT_EQ(ReadCount(fd), 1u);
+  });
+  WriteCount(fd, UINT64_MAX - 1);  // blocks until the reader drained the counter
+  reader.join();
+  EXPECT_EQ(ReadCount(fd), UINT64_MAX - 1);
+}
+
 TEST(EventfdProcesses, ForkSharesTheCounter) {
   ScopedFd fd(eventfd(0, 0));
   pid_t child = conf::ForkChild([&] {
